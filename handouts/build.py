@@ -1,0 +1,337 @@
+"""The build, in one straight line: load and validate, decide what changed, render, write.
+
+Each output is keyed on a hash of everything it depends on; the keys of the last good build
+live in a manifest in the output folder. Outputs whose key is unchanged are skipped without
+importing WeasyPrint. The rest render in worker processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterable
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__, content, glyphs
+from .links import item_links, position
+from .models import Content, Item, Metaphor, Problem
+from .paths import STYLES, TEMPLATES, display
+from .pdf import RenderJob, RenderResult
+from .progress import Progress
+
+MANIFEST = ".handouts-manifest.json"
+BOOKLET_OUTPUTS = ("booklet.pdf", "booklet-print.pdf", "booklet-print-long-edge.pdf")
+STYLESHEETS = {"articles": "article.css", "metaphors": "card.css", "booklet": "booklet.css"}
+FIXED_EPOCH = 946684800  # 2000-01-01: a fixed date for outputs that have none of their own
+
+
+class UsageError(Exception):
+    """Wrong command-line use (exit status 2)."""
+
+
+@dataclass
+class Summary:
+    built: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def outputs_of(key: str) -> tuple[str, ...]:
+    return BOOKLET_OUTPUTS if key == "booklet" else (f"{key}.pdf",)
+
+
+# ---------------------------------------------------------------------------- hashing
+
+
+def _digest(parts: Iterable[bytes | str]) -> str:
+    sha = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        sha.update(len(data).to_bytes(8, "big"))
+        sha.update(data)
+    return sha.hexdigest()
+
+
+def _file_digest(path: Path, cache: dict[Path, str]) -> str:
+    if path not in cache:
+        try:
+            cache[path] = _digest([path.read_bytes()])
+        except OSError:
+            cache[path] = "missing"
+    return cache[path]
+
+
+def _stylesheet_files(name: str) -> list[Path]:
+    """A stylesheet, the stylesheets it @imports, and the fonts: all it depends on."""
+    files: list[Path] = []
+    todo = [STYLES / name]
+    while todo:
+        path = todo.pop()
+        if path in files or not path.is_file():
+            continue
+        files.append(path)
+        text = path.read_text(encoding="utf-8")
+        todo += [path.parent / m for m in re.findall(r'@import\s+(?:url\()?["\']([^"\']+)', text)]
+    return files + sorted((STYLES / "fonts").glob("*"))
+
+
+def _tool_versions() -> list[str]:
+    return [__version__, metadata.version("weasyprint"), metadata.version("pypdf")]
+
+
+def _item_parts(item: Item, data: Content, cache: dict[Path, str]) -> list[str]:
+    links = item_links(item, data)
+    parts = [item.key, _file_digest(item.path, cache), *(link.url for link in links)]
+    parts += [f"{display(p)}={_file_digest(p, cache)}" for p in item.images]
+    if isinstance(item, Metaphor):
+        parts.append(str(position(item, data)))
+    return parts
+
+
+def keys_for(data: Content, targets: list[str]) -> dict[str, str]:
+    """The hash of every input of each target output."""
+    cache: dict[Path, str] = {}
+    assert data.practice is not None
+    common = [
+        *_tool_versions(),
+        _file_digest(data.root / "practice.yml", cache),
+        *(f"{p.relative_to(TEMPLATES)}={_file_digest(p, cache)}" for p in sorted(TEMPLATES.rglob("*.html"))),
+    ]
+    keys = {}
+    for target in targets:
+        styles = [
+            f"{p.name}={_file_digest(p, cache)}" for p in _stylesheet_files(STYLESHEETS[target.split("/")[0]])
+        ]
+        if target == "booklet":
+            assert data.booklet is not None
+            parts = [_file_digest(data.booklet.path, cache)]
+            for section in data.booklet.sections:
+                for key in section.items:
+                    item = data.item(key)
+                    if item is not None:
+                        parts += _item_parts(item, data, cache)
+        else:
+            item = data.item(target)
+            assert item is not None
+            parts = _item_parts(item, data, cache)
+        keys[target] = _digest([*common, *styles, *parts])
+    return keys
+
+
+# ---------------------------------------------------------------------------- manifest and writes
+
+
+def read_manifest(out: Path) -> dict[str, str]:
+    """The keys of the last good build; a missing or corrupt manifest means 'build everything'."""
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        return {}
+    return data
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path``, then rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------------------- targets
+
+
+def resolve_items(requested: list[str], data: Content) -> list[str]:
+    """Turn ITEM arguments into output keys; unknown or ambiguous names are usage errors."""
+    known = set(data.sources) | {"booklet"}
+    result = []
+    for name in requested:
+        name = name.removesuffix(".md").removesuffix(".pdf").strip("/")
+        if name in known:
+            result.append(name)
+            continue
+        matches = sorted(k for k in known if k.split("/")[-1] == name)
+        if len(matches) == 1:
+            result.append(matches[0])
+        elif matches:
+            raise UsageError(f"'{name}' is ambiguous: say {' or '.join(matches)}")
+        else:
+            hint = content.did_you_mean(name, sorted(known))
+            raise UsageError(f"unknown item '{name}'" + (f"; {hint}" if hint else ""))
+    return list(dict.fromkeys(result))
+
+
+def make_job(key: str, data: Content, digest: str) -> RenderJob:
+    from . import html
+
+    roots = (data.root, STYLES.resolve())
+    identifier = digest[:32].encode()
+    if key == "booklet":
+        assert data.booklet is not None
+        return RenderJob(
+            key=key,
+            source=data.booklet.path,
+            html=html.render_booklet(data.booklet, data),
+            base_url=data.root.as_uri() + "/",
+            stylesheet=STYLESHEETS["booklet"],
+            roots=roots,
+            identifier=identifier,
+            source_date_epoch=FIXED_EPOCH,
+            notes_html=html.render_notes(data),
+        )
+    item = data.item(key)
+    assert item is not None
+    epoch = FIXED_EPOCH
+    if not isinstance(item, Metaphor):
+        epoch = int(time.mktime(item.date.timetuple())) if item.date.year >= 1980 else FIXED_EPOCH
+    return RenderJob(
+        key=key,
+        source=item.path,
+        html=html.render_item(item, data),
+        base_url=item.path.parent.as_uri() + "/",
+        stylesheet=STYLESHEETS[item.kind],
+        roots=roots,
+        identifier=identifier,
+        source_date_epoch=epoch,
+        max_pages=1 if isinstance(item, Metaphor) else None,
+    )
+
+
+# ---------------------------------------------------------------------------- the build
+
+
+def load(content_dir: Path) -> Content:
+    return content.load(content_dir, check_glyphs=glyphs.check)
+
+
+def build(
+    content_dir: Path,
+    out: Path,
+    items: list[str] | None = None,
+    *,
+    force: bool = False,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> Summary:
+    """Build the requested outputs (all by default). Raises UsageError for bad arguments only."""
+    progress = progress or Progress(quiet=True)
+    data = load(content_dir)
+    summary = Summary(problems=list(data.problems))
+    if data.practice is None:
+        summary.failed = sorted(data.sources) + (["booklet"] if (data.root / "booklet.yml").exists() else [])
+        return summary
+    requested = resolve_items(items, data) if items else None
+    candidates = requested or [
+        *sorted(data.sources),
+        *(["booklet"] if (data.root / "booklet.yml").exists() else []),
+    ]
+    targets = []
+    for key in candidates:
+        valid = data.booklet is not None if key == "booklet" else key not in data.broken
+        (targets if valid else summary.failed).append(key)
+    digests = keys_for(data, targets)
+    manifest = read_manifest(out)
+    todo = []
+    for key in targets:
+        fresh = manifest.get(key) == digests[key] and all((out / name).is_file() for name in outputs_of(key))
+        if fresh and not force:
+            summary.unchanged.append(key)
+        else:
+            todo.append(key)
+    if todo:
+        progress.start(len(todo))
+        render_all(
+            [make_job(key, data, digests[key]) for key in todo],
+            out,
+            jobs,
+            progress,
+            summary,
+            manifest,
+            digests,
+        )
+    summary.problems.sort(key=lambda p: (p.path, p.line or 0))
+    return summary
+
+
+def render_all(
+    jobs_list: list[RenderJob],
+    out: Path,
+    jobs: int | None,
+    progress: Progress,
+    summary: Summary,
+    manifest: dict[str, str],
+    digests: dict[str, str],
+) -> None:
+    # Longest first: the booklet, then articles, then cards.
+    jobs_list.sort(key=lambda j: (j.key != "booklet", not j.key.startswith("articles"), j.key))
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_list)))
+
+    def finish(result: RenderResult) -> None:
+        if result.problems or result.outputs is None:
+            summary.failed.append(result.key)
+            summary.problems.extend(result.problems)
+            manifest.pop(result.key, None)
+        else:
+            for name, pdf in result.outputs:
+                write_atomic(out / name, pdf)
+            manifest[result.key] = digests[result.key]
+            summary.built.append(result.key)
+        write_atomic(out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
+        progress.done(result.key, ok=not result.problems)
+
+    if workers == 1:
+        for job in jobs_list:
+            progress.begin(job.key)
+            finish(run_job(job))
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures: dict[Future[RenderResult], str] = {}
+        for job in jobs_list:
+            futures[pool.submit(run_job, job)] = job.key
+            progress.begin(job.key)
+        for future in as_completed(futures):
+            finish(future.result())
+
+
+def run_job(job: RenderJob) -> RenderResult:
+    """Runs in a worker: render, check, and for the booklet pad and impose. Never raises."""
+    from . import pdf
+
+    try:
+        return pdf.render(job)
+    except Exception as exc:  # a bug, not a content problem: report it on the item
+        return RenderResult(
+            job.key,
+            None,
+            0,
+            (
+                Problem(
+                    display(job.source),
+                    None,
+                    f"internal error while rendering: {type(exc).__name__}: {exc}",
+                    "this is a bug in handouts; please report it with the file",
+                ),
+            ),
+        )
+
+
+def check(content_dir: Path) -> list[Problem]:
+    return list(load(content_dir).problems)

@@ -1,0 +1,141 @@
+"""The command line: ``build`` (default), ``check`` and ``watch``. ``main(argv) -> exit status``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .models import Problem
+from .paths import DEFAULT_CONTENT, DEFAULT_OUT
+
+OK, CONTENT_ERRORS, USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="handouts",
+        description="Build branded A4 handouts and an A5 booklet from Markdown content.",
+    )
+    parser.add_argument("--version", action="version", version=f"handouts {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--content",
+            type=Path,
+            default=DEFAULT_CONTENT,
+            metavar="DIR",
+            help="content folder (default: content)",
+        )
+        sub.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+
+    def building(sub: argparse.ArgumentParser) -> None:
+        common(sub)
+        sub.add_argument(
+            "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output folder (default: dist)"
+        )
+        sub.add_argument("--force", action="store_true", help="rebuild even what has not changed")
+        sub.add_argument(
+            "--jobs",
+            "-j",
+            type=_positive,
+            default=None,
+            metavar="N",
+            help="worker processes (default: all cores)",
+        )
+
+    build = commands.add_parser("build", help="build PDFs (the default command)")
+    building(build)
+    build.add_argument(
+        "items", nargs="*", metavar="ITEM", help="articles/<slug>, metaphors/<slug>, booklet, or a bare slug"
+    )
+    check = commands.add_parser("check", help="validate the content; write nothing")
+    common(check)
+    watch = commands.add_parser("watch", help="rebuild on every change until Ctrl-C")
+    building(watch)
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _print_problems(problems: Sequence[Problem]) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or (args[0].startswith("-") and args[0] not in ("-h", "--help", "--version")):
+        args.insert(0, "build")
+    try:
+        options = _parser().parse_args(args)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    if options.command == "check":
+        return run_check(options.content, options.quiet)
+    if options.command == "watch":
+        from .watch import watch
+
+        return watch(options.content, options.out, options.jobs, options.quiet)
+    return run_build(options.content, options.out, options.items, options.force, options.jobs, options.quiet)
+
+
+def run_check(content_dir: Path, quiet: bool = False) -> int:
+    from .build import load
+
+    data = load(content_dir)
+    _print_problems(data.problems)
+    count = len(data.sources) + (1 if data.booklet else 0)
+    if data.problems:
+        print(f"{len(data.problems)} problem(s) found.", file=sys.stderr)
+        return CONTENT_ERRORS
+    if not quiet:
+        print(f"Content OK: {count} item(s) checked in {content_dir}.", file=sys.stderr)
+    return OK
+
+
+def run_build(
+    content_dir: Path,
+    out: Path,
+    items: Sequence[str] | None = None,
+    force: bool = False,
+    jobs: int | None = None,
+    quiet: bool = False,
+) -> int:
+    from .build import UsageError, build
+    from .progress import Progress
+
+    started = time.monotonic()
+    progress = Progress(quiet=quiet)
+    try:
+        summary = build(content_dir, out, list(items or []), force=force, jobs=jobs, progress=progress)
+    except UsageError as exc:
+        print(f"handouts: error: {exc}", file=sys.stderr)
+        return USAGE
+    finally:
+        progress.finish()
+    _print_problems(summary.problems)
+    if not quiet or summary.failed:
+        parts = [
+            f"{len(summary.built)} built",
+            f"{len(summary.unchanged)} unchanged",
+            f"{len(summary.failed)} failed",
+        ]
+        print(
+            f"{', '.join(parts)} in {time.monotonic() - started:.1f} s -> {os.path.relpath(out)}/",
+            file=sys.stderr,
+        )
+    return CONTENT_ERRORS if summary.problems or summary.failed else OK

@@ -1,0 +1,55 @@
+"""Where each handout's QR codes point, and a card's place in the series (no heavy imports)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from .models import Article, Content, Item, Metaphor, Practice
+
+
+@dataclass(frozen=True)
+class Link:
+    """A QR code with its label and the URL printed beneath it."""
+
+    label: str
+    url: str
+
+    @property
+    def qr(self) -> Markup:
+        from .qr import qr_svg
+
+        return qr_svg(self.url)
+
+    @property
+    def printed(self) -> Markup:
+        """The URL as printed: no scheme, and allowed to wrap only after a slash."""
+        text = self.url.split("://", 1)[-1].rstrip("/")
+        return Markup("/<wbr>").join(text.split("/"))
+
+
+def booking_link(practice: Practice) -> Link:
+    return Link("Maak een afspraak", practice.booking_url)
+
+
+def article_link(article: Article | None, practice: Practice) -> Link:
+    if article is not None and article.url:
+        return Link("Lees het volledige artikel", article.url)
+    return Link("Lees meer op onze blog", practice.blog_url)
+
+
+def item_links(item: Item, content: Content) -> tuple[Link, Link]:
+    """The two QR codes of a handout: its article (or the blog), and booking."""
+    assert content.practice is not None
+    if isinstance(item, Article):
+        source: Article | None = item
+    else:
+        source = content.articles.get(item.article) if item.article else None
+    return article_link(source, content.practice), booking_link(content.practice)
+
+
+def position(metaphor: Metaphor, content: Content) -> tuple[int, int]:
+    """A card's number in the series of cards, and the number of cards."""
+    ordered = sorted(content.metaphors.values(), key=lambda m: (m.order, m.slug))
+    return ordered.index(metaphor) + 1, len(ordered)

@@ -1,0 +1,187 @@
+"""HTML to PDF with WeasyPrint, offline and sandboxed.
+
+This is the only module that imports WeasyPrint, and it does so inside ``render`` so that
+importing the package (and a build with nothing to render) stays fast. ``render`` runs in
+worker processes: its argument and result are plain picklable values.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from .content import find_line
+from .models import Problem
+from .paths import STYLES, display
+
+PX_TO_MM = 25.4 / 96
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One PDF to render: the HTML, where relative links resolve, and how to check it."""
+
+    key: str  # "articles/<slug>", "metaphors/<slug>" or "booklet"
+    source: Path  # the content file that problems are reported against
+    html: str
+    base_url: str
+    stylesheet: str  # file name in styles/
+    roots: tuple[Path, ...]  # the only folders the renderer may read
+    identifier: bytes
+    source_date_epoch: int
+    max_pages: int | None = None
+    notes_html: str | None = None  # the booklet only: one "Notities" page, to pad to 4n pages
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    key: str
+    outputs: tuple[tuple[str, bytes], ...] | None  # (file name under the output folder, PDF)
+    pages: int
+    problems: tuple[Problem, ...]
+
+
+class _RefusedError(ValueError):
+    pass
+
+
+def _make_fetcher(roots: tuple[Path, ...]) -> Any:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class SandboxFetcher(URLFetcher):  # type: ignore[misc]
+        """Serves files inside ``roots`` and data: URLs; refuses everything else."""
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("file", "data"), fail_on_errors=False)
+            self.refused: list[tuple[str, str]] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            scheme = url.split(":", 1)[0].lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(unquote(urlparse(url).path)).resolve()
+                if not any(path.is_relative_to(root) for root in roots):
+                    reason = "it is outside the project's content and styles folders"
+                elif not path.is_file():
+                    reason = "the file does not exist"
+                else:
+                    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+            else:
+                reason = "rendering is offline: network access is disabled"
+            self.refused.append((url, reason))
+            raise _RefusedError(f"refused {url}: {reason}")
+
+    return SandboxFetcher()
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def render(job: RenderJob) -> RenderResult:
+    """Render one job. Content problems come back as values; nothing is raised for them."""
+    os.environ["SOURCE_DATE_EPOCH"] = str(job.source_date_epoch)
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    fetcher = _make_fetcher(job.roots)
+    collect = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collect)
+    previous = logger.propagate
+    logger.propagate = False
+    try:
+        fonts = FontConfiguration()
+        stylesheet = weasyprint.CSS(
+            filename=str(STYLES / job.stylesheet), url_fetcher=fetcher, font_config=fonts
+        )
+
+        def layout(html: str) -> Any:
+            return weasyprint.HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).render(
+                stylesheets=[stylesheet], font_config=fonts
+            )
+
+        document = layout(job.html)
+        pages = len(document.pages)
+        problems = _problems(job, fetcher.refused, collect.messages)
+        if job.max_pages is not None and pages > job.max_pages:
+            problems.append(
+                Problem(
+                    display(job.source),
+                    None,
+                    f"does not fit on {job.max_pages} page: it needs {pages} pages "
+                    f"(about {_overflow_mm(document):.0f} mm too long)",
+                    "shorten the text, or use a smaller illustration",
+                )
+            )
+        if job.notes_html is not None and pages % 4:
+            # Pad to a multiple of 4 with notes pages, before the back cover: earlier page
+            # numbers (and so the table of contents) do not move.
+            notes = layout(job.notes_html)
+            padding = [notes.pages[0]] * (4 - pages % 4)
+            document = document.copy(document.pages[:-1] + padding + document.pages[-1:])
+            pages = len(document.pages)
+        if problems:
+            return RenderResult(job.key, None, pages, tuple(problems))
+        pdf = document.write_pdf(pdf_identifier=job.identifier, pdf_tags=True)
+        problems = _problems(job, fetcher.refused, collect.messages)
+        if problems:
+            return RenderResult(job.key, None, pages, tuple(problems))
+        if job.notes_html is None:
+            return RenderResult(job.key, ((f"{job.key}.pdf", pdf),), pages, ())
+        from .impose import impose
+
+        outputs = (
+            ("booklet.pdf", pdf),
+            ("booklet-print.pdf", impose(pdf)),
+            ("booklet-print-long-edge.pdf", impose(pdf, long_edge=True)),
+        )
+        return RenderResult(job.key, outputs, pages, ())
+    finally:
+        logger.removeHandler(collect)
+        logger.propagate = previous
+
+
+def _problems(job: RenderJob, refused: list[tuple[str, str]], messages: list[str]) -> list[Problem]:
+    problems = []
+    for url, reason in refused:
+        shown = url if not url.startswith("data:") else url[:40] + "..."
+        needle = Path(unquote(urlparse(url).path)).name if url.startswith("file:") else url
+        problems.append(
+            Problem(
+                display(job.source),
+                find_line(job.source, needle) if needle else None,
+                f"refused to load {shown}: {reason}",
+                "use images from content/images/ only",
+            )
+        )
+    for message in messages:
+        if any(url in message for url, _ in refused):
+            continue  # already reported, more clearly, above
+        problems.append(Problem(display(job.source), None, f"renderer: {message}"))
+    return problems
+
+
+def _overflow_mm(document: Any) -> float:
+    """How much content spilled onto the pages after the first, in millimetres."""
+    total = 0.0
+    for page in document.pages[1:]:
+        root = page._page_box.children[0]  # the <html> box; the rest are margin boxes
+        top, bottom = root.content_box_y(), root.content_box_y()
+        for box in root.descendants():
+            if box is not root and getattr(box, "position_y", None) is not None:
+                bottom = max(bottom, box.position_y + box.margin_height())
+        total += bottom - top
+    return total * PX_TO_MM
