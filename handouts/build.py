@@ -90,7 +90,7 @@ def _tool_versions() -> list[str]:
 def _item_parts(item: Item, data: Content, cache: dict[Path, str]) -> list[str]:
     links = item_links(item, data)
     parts = [item.key, _file_digest(item.path, cache), *(link.url for link in links)]
-    parts += [f"{display(p)}={_file_digest(p, cache)}" for p in item.images]
+    parts += [f"{p.relative_to(data.root)}={_file_digest(p, cache)}" for p in item.images]
     if isinstance(item, Metaphor):
         parts.append(str(position(item, data)))
     return parts

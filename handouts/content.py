@@ -57,6 +57,14 @@ FORBIDDEN_TAGS_RE = re.compile(
     r"<\s*(script|link|iframe|object|embed|style|base|meta|form|input|video|audio|source)\b",
     re.IGNORECASE,
 )
+# YAML errors found far from their cause (an unclosed quote, at the end of the text):
+# reported where the quoted text, key or list began (the error's context_mark).
+YAML_BEGINS = {
+    "while scanning a quoted scalar": "in the quoted text that starts on this line",
+    "while scanning a simple key": "on this line",
+    "while parsing a flow sequence": "in the list '[' that starts on this line",
+    "while parsing a flow mapping": "in the '{' that starts on this line",
+}
 MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 HTML_SRC_RE = re.compile(r"""<\s*img\b[^>]*\bsrc\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 
@@ -95,8 +103,13 @@ class Collector:
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{match[0]}'?" if match else ""
+    """A close match. Item keys compare by slug: a shared 'metaphors/' makes any two look alike."""
+    prefix, _, tail = word.rpartition("/")
+    by_tail: dict[str, str] = {}
+    for choice in sorted(choices, key=lambda c: c.rpartition("/")[0] != prefix):
+        by_tail.setdefault(choice.rpartition("/")[2], choice)
+    match = difflib.get_close_matches(tail, list(by_tail), n=1, cutoff=0.6)
+    return f"did you mean '{by_tail[match[0]]}'?" if match else ""
 
 
 def read_text(path: Path, out: Collector) -> str | None:
@@ -151,8 +164,11 @@ def parse_mapping(
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = first_line + mark.line if mark is not None else first_line
         problem = getattr(exc, "problem", None) or str(exc)
+        context, context_mark = getattr(exc, "context", None) or "", getattr(exc, "context_mark", None)
+        if context in YAML_BEGINS and context_mark is not None:
+            mark, problem = context_mark, f"{problem} {YAML_BEGINS[context]}"
+        line = first_line + mark.line if mark is not None else first_line
         out.add(
             path,
             line,
@@ -442,7 +458,7 @@ def load_metaphor(
     )
 
 
-def load_booklet(root: Path, out: Collector, known: set[str]) -> Booklet | None:
+def load_booklet(root: Path, out: Collector, known: set[str], valid: set[str]) -> Booklet | None:
     path = root / "booklet.yml"
     if not path.is_file():
         return None
@@ -471,10 +487,18 @@ def load_booklet(root: Path, out: Collector, known: set[str]) -> Booklet | None:
         good = []
         for item, item_line in zip(items, item_lines, strict=False):
             key = str(item).strip()
-            if key in known:
+            if key in valid:
                 good.append(key)
                 continue
             fields.ok = False
+            if key in known:  # without it the booklet would be silently incomplete: keep the last good one
+                out.add(
+                    path,
+                    item_line,
+                    f"'{key}' has errors, so the booklet is not built",
+                    "fix the errors reported for that file; until then the last good booklet is kept",
+                )
+                continue
             out.add(
                 path,
                 item_line,
@@ -614,13 +638,10 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
                 "fix the article first",
             )
             del metaphors[slug]
-    booklet = load_booklet(root, out, set(sources))
+    valid = {*(a.key for a in articles.values()), *(m.key for m in metaphors.values())}
+    booklet = load_booklet(root, out, set(sources), valid)
     problems = tuple(sorted(set(out.problems), key=_problem_order))
-    broken = frozenset(
-        key
-        for key in sources
-        if key not in {*(a.key for a in articles.values()), *(m.key for m in metaphors.values())}
-    )
+    broken = frozenset(key for key in sources if key not in valid)
     return Content(
         root=root,
         practice=practice,

@@ -17,7 +17,8 @@ def supported(fonts: Path = STYLES / "fonts") -> frozenset[int]:
 
     points: set[int] = set()
     for path in sorted(fonts.glob("*Regular.[ot]tf")):
-        points.update(TTFont(path, lazy=True)["cmap"].getBestCmap())
+        with TTFont(path) as font:
+            points.update(font["cmap"].getBestCmap())
     return frozenset(points)
 
 

@@ -64,7 +64,9 @@ def page_texts(pdf: Path | bytes) -> list[str]:
 def page_sizes_mm(pdf: Path | bytes) -> list[tuple[float, float]]:
     document = pdfium.PdfDocument(pdf if isinstance(pdf, bytes) else str(pdf))
     try:
-        return [(w * 25.4 / 72, h * 25.4 / 72) for w, h in (document[i].get_size() for i in range(len(document)))]
+        return [
+            (w * 25.4 / 72, h * 25.4 / 72) for w, h in (document[i].get_size() for i in range(len(document)))
+        ]
     finally:
         document.close()
 

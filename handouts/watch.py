@@ -1,0 +1,42 @@
+"""``watch``: build, then rebuild (incrementally) on every change until Ctrl-C."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import watchfiles
+
+from .cli import run_build
+from .paths import STYLES, TEMPLATES, display
+
+
+class _Filter(watchfiles.DefaultFilter):
+    """Ignore the output folder, dotfiles and editor temp/swap/backup files."""
+
+    def __call__(self, change: watchfiles.Change, path: str) -> bool:
+        name = Path(path).name
+        junk = name.startswith((".", "#", "~")) or name.endswith(("~", ".swp", ".swx", ".tmp", ".bak"))
+        return not junk and super().__call__(change, path)
+
+
+def watch(content_dir: Path, out: Path, jobs: int | None, quiet: bool) -> int:
+    def say(text: str) -> None:
+        if not quiet:
+            print(text, file=sys.stderr, flush=True)
+
+    try:
+        status = run_build(content_dir, out, jobs=jobs, quiet=quiet)
+        folders = [p for p in (content_dir, TEMPLATES, STYLES) if p.is_dir()]
+        if not content_dir.is_dir():
+            return status  # "content folder not found" has been printed: nothing to watch
+        say(f"watching {', '.join(display(p) + '/' for p in folders)} (Ctrl-C to stop)")
+        changes = watchfiles.watch(
+            *(p.resolve() for p in folders), watch_filter=_Filter(ignore_paths=[out.resolve()]), debounce=400
+        )
+        for batch in changes:
+            say("changed: " + ", ".join(sorted({display(Path(path)) for _, path in batch})))
+            run_build(content_dir, out, jobs=jobs, quiet=quiet)
+    except KeyboardInterrupt:
+        say("\nstopped watching.")
+    return 0
