@@ -18,6 +18,7 @@ PRACTICE = yaml.safe_load((CONTENT / "practice.yml").read_text(encoding="utf-8")
 ARTICLES = sorted(p.stem for p in (CONTENT / "articles").glob("*.md"))
 METAPHORS = sorted(p.stem for p in (CONTENT / "metaphors").glob("*.md"))
 A4 = (210.0, 297.0)
+HANDOUTS = [("articles", s) for s in ARTICLES] + [("metaphors", s) for s in METAPHORS]
 
 
 def front_matter(path: Path) -> dict:
@@ -130,7 +131,7 @@ def _lines_with_sizes(pdf: Path) -> list[tuple[str, float]]:
             char = textpage.get_text_range(i, 1)
             if char in "\r\n":
                 continue
-            left, bottom, right, top = textpage.get_charbox(i)
+            _, bottom, _, _ = textpage.get_charbox(i)
             if baseline is not None and abs(bottom - baseline) > 3 and char.strip():
                 lines.append((current.strip(), size))
                 current, baseline = "", None
