@@ -7,12 +7,12 @@ importing WeasyPrint. The rest render in worker processes.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
 import os
 import re
 import tempfile
-import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -20,7 +20,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__, content, glyphs
-from .links import item_links, position
+from .links import item_links
 from .models import Content, Item, Metaphor, Problem
 from .paths import STYLES, TEMPLATES, display
 from .pdf import RenderJob, RenderResult
@@ -91,8 +91,6 @@ def _item_parts(item: Item, data: Content, cache: dict[Path, str]) -> list[str]:
     links = item_links(item, data)
     parts = [item.key, _file_digest(item.path, cache), *(link.url for link in links)]
     parts += [f"{p.relative_to(data.root)}={_file_digest(p, cache)}" for p in item.images]
-    if isinstance(item, Metaphor):
-        parts.append(str(position(item, data)))
     return parts
 
 
@@ -201,7 +199,7 @@ def make_job(key: str, data: Content, digest: str) -> RenderJob:
     assert item is not None
     epoch = FIXED_EPOCH
     if not isinstance(item, Metaphor):
-        epoch = int(time.mktime(item.date.timetuple())) if item.date.year >= 1980 else FIXED_EPOCH
+        epoch = calendar.timegm(item.date.timetuple()) if item.date.year >= 1980 else FIXED_EPOCH
     return RenderJob(
         key=key,
         source=item.path,
@@ -243,7 +241,7 @@ def build(
         *sorted(data.sources),
         *(["booklet"] if (data.root / "booklet.yml").exists() else []),
     ]
-    targets = []
+    targets: list[str] = []
     for key in candidates:
         valid = data.booklet is not None if key == "booklet" else key not in data.broken
         (targets if valid else summary.failed).append(key)

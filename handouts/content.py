@@ -595,6 +595,8 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
         out.add(root, None, "content folder not found", "pass --content DIR, or run from the project folder")
         return Content(root=root, practice=None, problems=tuple(out.problems))
     practice = load_practice(root, out)
+    if _missing_glyphs(root / "practice.yml", check_glyphs, out):
+        practice = None
     article_files = discover(root, "articles", out)
     metaphor_files = discover(root, "metaphors", out)
     duplicated = {
@@ -618,15 +620,16 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
             source = split_front_matter(path, text, out)
             if source is None:
                 continue
-            if check_glyphs is not None:
-                out.problems.extend(check_glyphs(path, text, 1))
+            # A sign the font cannot draw would print as an empty box: an error like any other.
+            missing = check_glyphs(path, text, 1) if check_glyphs is not None else []
+            out.problems.extend(missing)
             if kind == "articles":
                 article = load_article(source, slug, out, root)
-                if article:
+                if article and not missing:
                     articles[slug] = article
             else:
                 metaphor = load_metaphor(source, slug, out, root, set(article_files))
-                if metaphor:
+                if metaphor and not missing:
                     metaphors[slug] = metaphor
     # A metaphor takes its QR link from its article: a broken article breaks the link.
     for slug, metaphor in list(metaphors.items()):
@@ -640,6 +643,8 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
             del metaphors[slug]
     valid = {*(a.key for a in articles.values()), *(m.key for m in metaphors.values())}
     booklet = load_booklet(root, out, set(sources), valid)
+    if _missing_glyphs(root / "booklet.yml", check_glyphs, out):
+        booklet = None
     problems = tuple(sorted(set(out.problems), key=_problem_order))
     broken = frozenset(key for key in sources if key not in valid)
     return Content(
@@ -652,6 +657,21 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
         broken=broken,
         sources=sources,
     )
+
+
+def _missing_glyphs(
+    path: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | None, out: Collector
+) -> bool:
+    """Report signs the font cannot draw in a YAML file that is printed; True if there are any."""
+    if check_glyphs is None or not path.is_file():
+        return False
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return False  # already reported by its loader
+    missing = check_glyphs(path, text, 1)
+    out.problems.extend(missing)
+    return bool(missing)
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, str]:

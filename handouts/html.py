@@ -8,7 +8,7 @@ import functools
 import jinja2
 from markupsafe import Markup
 
-from .links import booking_link, item_links, position
+from .links import booking_link, item_links
 from .markup import to_html
 from .models import Article, Booklet, Content, Item, Metaphor
 from .paths import TEMPLATES
@@ -60,7 +60,6 @@ def render_item(item: Item, content: Content) -> str:
             illustration=item.illustration.as_uri()
             if isinstance(item, Metaphor) and item.illustration
             else None,
-            position=position(item, content) if isinstance(item, Metaphor) else None,
         )
     )
 

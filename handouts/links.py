@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from .models import Article, Content, Item, Metaphor, Practice
+from .models import Article, Content, Item, Practice
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,3 @@ def item_links(item: Item, content: Content) -> tuple[Link, Link]:
     else:
         source = content.articles.get(item.article) if item.article else None
     return article_link(source, content.practice), booking_link(content.practice)
-
-
-def position(metaphor: Metaphor, content: Content) -> tuple[int, int]:
-    """A card's number in the series of cards, and the number of cards."""
-    ordered = sorted(content.metaphors.values(), key=lambda m: (m.order, m.slug))
-    return ordered.index(metaphor) + 1, len(ordered)

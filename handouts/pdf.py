@@ -53,7 +53,7 @@ class _RefusedError(ValueError):
 def _make_fetcher(roots: tuple[Path, ...]) -> Any:
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    class SandboxFetcher(URLFetcher):  # type: ignore[misc]
+    class SandboxFetcher(URLFetcher):
         """Serves files inside ``roots`` and data: URLs; refuses everything else."""
 
         def __init__(self) -> None:
@@ -129,8 +129,9 @@ def render(job: RenderJob) -> RenderResult:
         if job.notes_html is not None and pages % 4:
             # Pad to a multiple of 4 with notes pages, before the back cover: earlier page
             # numbers (and so the table of contents) do not move.
-            notes = layout(job.notes_html)
-            padding = [notes.pages[0]] * (4 - pages % 4)
+            notes = layout(job.notes_html)  # a right-hand page, then a left-hand page
+            first = pages - 1  # index of the first notes page: where the back cover was
+            padding = [notes.pages[(first + i) % 2] for i in range(4 - pages % 4)]
             document = document.copy(document.pages[:-1] + padding + document.pages[-1:])
             pages = len(document.pages)
         if problems:

@@ -1,0 +1,509 @@
+"""Content errors, as the staff member who made them reads them: which file, which line, what to do.
+
+Each case breaks ONE file of a private copy of the shipped content and builds everything: the
+build exits 1, names the problem compiler style (``path:line: error: message`` and a hint),
+builds every valid item and writes nothing for the broken one. ``check`` reports the same
+problems and writes nothing. Wrong use of the command line exits 2.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import CONTENT, PROJECT
+
+from handouts.cli import main
+
+GLAS = "metaphors/glas-water.md"
+ARTICLE = "articles/sneller-herstellen.md"  # no card takes its link from this article
+BOOKLET = frozenset({"booklet.pdf", "booklet-print.pdf", "booklet-print-long-edge.pdf"})
+HANDOUTS = frozenset(
+    f"{kind}/{path.stem}.pdf" for kind in ("articles", "metaphors") for path in (CONTENT / kind).glob("*.md")
+)
+LONG_TEXT = (
+    "\n\n" + "Dit is een lange zin over pijn, over herstel en over wat je zelf kan doen. " * 400 + "\n"
+)
+
+
+def line_of(file: str, needle: str) -> int:
+    """The line of the shipped file ``content/<file>`` that contains ``needle`` (exactly one)."""
+    lines = [
+        n
+        for n, line in enumerate((CONTENT / file).read_text(encoding="utf-8").splitlines(), 1)
+        if needle in line
+    ]
+    assert len(lines) == 1, (file, needle, lines)
+    return lines[0]
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} not once in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def edit(file: str, old: str, new: str) -> Callable[[Path], None]:
+    return lambda content: replace(content / file, old, new)
+
+
+def append(file: str, text: str) -> Callable[[Path], None]:
+    return lambda content: (content / file).write_text(
+        (content / file).read_text(encoding="utf-8") + text, encoding="utf-8"
+    )
+
+
+def front_matter_only(content: Path) -> None:
+    text = (content / GLAS).read_text(encoding="utf-8")
+    (content / GLAS).write_text(text[: text.index("\n---\n") + 5], encoding="utf-8")
+
+
+def without_front_matter(content: Path) -> None:
+    text = (content / GLAS).read_text(encoding="utf-8")
+    (content / GLAS).write_text(text.split("\n---\n", 1)[1], encoding="utf-8")
+
+
+def latin1_on_line(number: int) -> Callable[[Path], None]:
+    def apply(content: Path) -> None:
+        lines = (content / GLAS).read_bytes().split(b"\n")
+        lines[number - 1] += " caf\xe9".encode("latin-1")
+        (content / GLAS).write_bytes(b"\n".join(lines))
+
+    return apply
+
+
+# ---------------------------------------------------------------------------- the cases
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    edit: Callable[[Path], None]
+    file: str  # the file the problem is reported against, relative to content/
+    line: int | None  # None: a problem of the whole file
+    says: tuple[str, ...]  # in the message or its hint
+    unbuilt: frozenset[str]  # outputs that must not be written
+    booklet: bool = False  # keep booklet.yml (otherwise removed: the booklet is slow to render)
+    render_time: bool = False  # found while rendering, so not by ``check``
+
+
+WHAT_TO_DO = line_of(GLAS, "## Wat kan je zelf doen?")
+FIRST_TIP = line_of(GLAS, "- Slaap genoeg")
+GLAS_PDF = frozenset({"metaphors/glas-water.pdf"})
+ARTICLE_PDF = frozenset({"articles/sneller-herstellen.pdf"})
+
+CASES = [
+    Case(
+        "unknown-field",
+        edit(GLAS, "title:", "titel:"),
+        GLAS,
+        line_of(GLAS, "title:"),
+        ("unknown field 'titel'", "did you mean 'title'?"),
+        GLAS_PDF,
+    ),
+    Case(
+        "missing-required-field",
+        edit(GLAS, "summary: Klachten ontstaan", "# summary: Klachten ontstaan"),
+        GLAS,
+        1,
+        ("missing required field 'summary'", "add a line 'summary: ...'"),
+        GLAS_PDF,
+    ),
+    Case(
+        "yaml-unclosed-quote",
+        edit(GLAS, "article: belasting", 'article: "belasting'),
+        GLAS,
+        line_of(GLAS, "article:"),
+        ("invalid YAML", "quoted text that starts on this line"),
+        GLAS_PDF,
+    ),
+    Case(
+        "yaml-bad-indent",
+        edit(GLAS, "article: belasting", "   article: belasting"),
+        GLAS,
+        line_of(GLAS, "article:"),
+        ("invalid YAML", "check the indentation"),
+        GLAS_PDF,
+    ),
+    Case("missing-front-matter", without_front_matter, GLAS, 1, ("missing front matter",), GLAS_PDF),
+    Case(
+        "bad-date",
+        edit(ARTICLE, "date: 2025-09-01", "date: 2025-13-45"),
+        ARTICLE,
+        line_of(ARTICLE, "date:"),
+        ("'date' is not a valid date: '2025-13-45'", "YYYY-MM-DD"),
+        ARTICLE_PDF,
+    ),
+    Case(
+        "url-ftp",
+        edit(ARTICLE, "date: 2025-09-01", "date: 2025-09-01\nurl: ftp://www.kine-tim.be/blog/x"),
+        ARTICLE,
+        line_of(ARTICLE, "date:") + 1,
+        ("'url' is not a web address: 'ftp://www.kine-tim.be/blog/x'", "https://"),
+        ARTICLE_PDF,
+    ),
+    Case(
+        "url-without-scheme",
+        edit(ARTICLE, "date: 2025-09-01", "date: 2025-09-01\nurl: www.kine-tim.be/blog/x"),
+        ARTICLE,
+        line_of(ARTICLE, "date:") + 1,
+        ("'url' is not a web address: 'www.kine-tim.be/blog/x'", "https://"),
+        ARTICLE_PDF,
+    ),
+    Case(
+        "unknown-article",
+        edit(GLAS, "article: belasting-en-belastbaarheid", "article: belasting-en-belastbaarhied"),
+        GLAS,
+        line_of(GLAS, "article:"),
+        ("unknown article 'belasting-en-belastbaarhied'", "did you mean 'belasting-en-belastbaarheid'?"),
+        GLAS_PDF,
+    ),
+    Case(
+        "bad-file-name",
+        lambda content: (content / GLAS).rename(content / "metaphors/Glas Water.md"),
+        "metaphors/Glas Water.md",
+        None,
+        ("file name 'Glas Water.md' is not a valid slug", "rename it to 'glas-water.md'"),
+        GLAS_PDF,
+    ),
+    Case(
+        "missing-image",
+        edit(GLAS, "## Wat kan je zelf doen?", "![Een glas](../images/nope.svg)\n\n## Wat kan je zelf doen?"),
+        GLAS,
+        WHAT_TO_DO,
+        ("image '../images/nope.svg' not found", "content/images/"),
+        GLAS_PDF,
+    ),
+    Case(
+        "missing-illustration",
+        edit(GLAS, "illustration: images/glas-water.svg", "illustration: images/nope.svg"),
+        GLAS,
+        line_of(GLAS, "illustration:"),
+        ("illustration 'images/nope.svg' not found",),
+        GLAS_PDF,
+    ),
+    Case(
+        "not-utf-8",
+        latin1_on_line(WHAT_TO_DO),
+        GLAS,
+        WHAT_TO_DO,
+        ("not UTF-8 text (byte 0xe9)", "save the file as UTF-8"),
+        GLAS_PDF,
+    ),
+    Case(
+        "empty-body",
+        front_matter_only,
+        GLAS,
+        line_of(GLAS, "order:") + 2,  # the line after the closing '---'
+        ("the text is empty",),
+        GLAS_PDF,
+    ),
+    Case(
+        "card-too-long",
+        append(GLAS, LONG_TEXT),
+        GLAS,
+        None,
+        ("does not fit on 1 page", " mm too long"),
+        GLAS_PDF,
+        render_time=True,
+    ),
+    Case(
+        "two-files-one-output",
+        lambda content: shutil.copy(content / ARTICLE, content / "articles/sneller-herstellen.markdown"),
+        ARTICLE,
+        None,
+        (
+            "two files produce the same output articles/sneller-herstellen.pdf",
+            "sneller-herstellen.markdown and sneller-herstellen.md",
+        ),
+        ARTICLE_PDF,
+    ),
+    Case(
+        "emoji",
+        edit(GLAS, "- Slaap genoeg", "- 👉 Slaap genoeg"),
+        GLAS,
+        FIRST_TIP,
+        ("the font has no sign for '👉'", "empty box"),
+        GLAS_PDF,
+    ),
+    Case(
+        "raw-script",
+        edit(GLAS, "- Slaap genoeg", "<script>alert('hallo')</script>\n\n- Slaap genoeg"),
+        GLAS,
+        FIRST_TIP,
+        ("raw HTML <script> is not allowed",),
+        GLAS_PDF,
+    ),
+    Case(
+        "raw-link-attachment",
+        edit(GLAS, "- Slaap genoeg", '<link rel="attachment" href="file:///etc/passwd">\n\n- Slaap genoeg'),
+        GLAS,
+        FIRST_TIP,
+        ("raw HTML <link> is not allowed",),
+        GLAS_PDF,
+    ),
+    Case(
+        "duplicate-field",
+        edit(GLAS, "order: 1\n", "order: 1\ntitle: Nog een titel\n"),
+        GLAS,
+        line_of(GLAS, "order:") + 1,
+        ("field 'title' appears twice", "keep one of them"),
+        GLAS_PDF,
+    ),
+    Case(
+        "booklet-unknown-item",
+        edit("booklet.yml", "- metaphors/droog-bos", "- metaphors/droog-boss"),
+        "booklet.yml",
+        line_of("booklet.yml", "- metaphors/droog-bos"),
+        ("unknown item 'metaphors/droog-boss'", "did you mean 'metaphors/droog-bos'?"),
+        BOOKLET,
+        booklet=True,
+    ),
+    Case(
+        "booklet-bad-yaml",
+        edit("booklet.yml", "- title: Om verder te lezen", "- title: Om verder: te lezen"),
+        "booklet.yml",
+        line_of("booklet.yml", "- title: Om verder te lezen"),
+        ("invalid YAML", "put quotes around text containing ': '"),
+        BOOKLET,
+        booklet=True,
+    ),
+    Case(
+        "booklet-emoji",
+        edit("booklet.yml", "Dit boekje helpt", "Dit boekje 📖 helpt"),
+        "booklet.yml",
+        line_of("booklet.yml", "Dit boekje helpt"),
+        ("the font has no sign for '📖'", "empty box"),
+        BOOKLET,
+        booklet=True,
+    ),
+    Case(
+        "practice-unknown-field",
+        edit("practice.yml", "\nphone:", "\ne-mail: info@kine-tim.be\nphone:"),
+        "practice.yml",
+        line_of("practice.yml", "phone:"),
+        ("unknown field 'e-mail'", "did you mean 'email'?"),
+        HANDOUTS,  # every handout prints the practice: nothing can be built
+    ),
+]
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+@dataclass(frozen=True)
+class Reported:
+    path: str
+    line: int | None
+    text: str  # the message, and the hint if there is one
+
+
+PROBLEM_RE = re.compile(r"^(?P<path>\S.*?)(?::(?P<line>\d+))?: error: (?P<message>.*)$")
+
+
+def reported(err: str) -> list[Reported]:
+    """The problems printed on stderr, in order."""
+    problems: list[Reported] = []
+    for line in err.splitlines():
+        if match := PROBLEM_RE.match(line):
+            number = int(match["line"]) if match["line"] else None
+            problems.append(Reported(match["path"], number, match["message"]))
+        elif line.startswith("    hint: ") and problems:
+            last = problems[-1]
+            problems[-1] = Reported(last.path, last.line, f"{last.text}\n{line.strip()}")
+    return problems
+
+
+def run(capfd: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """``main`` in this process; its exit status and stderr (worker processes included)."""
+    capfd.readouterr()
+    code = main(list(args))
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err, out + err
+    return code, err
+
+
+def pdfs(out: Path) -> set[str]:
+    return {p.relative_to(out).as_posix() for p in out.rglob("*.pdf")} if out.exists() else set()
+
+
+def tree(folder: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file under ``folder``: (mtime_ns, bytes) by relative path."""
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def assert_reported(err: str, file: str, line: int | None, *says: str) -> None:
+    """``content/<file>[:line]: error: ...`` is printed, and its message and hint say ``says``."""
+    where = f"content/{file}:{line}: error: " if line else f"content/{file}: error: "
+    assert where in err, f"{where!r} not in:\n{err}"
+    matching = [p for p in reported(err) if p.path.endswith(f"content/{file}") and p.line == line]
+    assert any(all(s in p.text for s in says) for p in matching), f"{says} not said at {where!r}:\n{err}"
+
+
+# ---------------------------------------------------------------------------- one broken file
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_one_broken_file(
+    case: Case,
+    content_copy: Path,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # paths print as the user typed them: content/...
+    content, out = Path("content"), Path("out")
+    if not case.booklet:
+        (content_copy / "booklet.yml").unlink()
+    case.edit(content_copy)
+
+    before = tree(tmp_path)
+    code, checked = run(capfd, "check", "--content", str(content))
+    assert tree(tmp_path) == before, "check wrote something"
+    if case.render_time:
+        assert code == 0, checked
+    else:
+        assert code == 1, checked
+        assert_reported(checked, case.file, case.line, *case.says)
+
+    code, err = run(capfd, "build", "--content", str(content), "--out", str(out), "--jobs", "2", "-q")
+    assert code == 1, err
+    assert_reported(err, case.file, case.line, *case.says)
+    if not case.render_time:
+        assert reported(err) == reported(checked), "check and build report different problems"
+    expected = (HANDOUTS | (BOOKLET if case.booklet else set())) - case.unbuilt
+    assert pdfs(out) == expected, err
+    assert not list(out.rglob("*.tmp")), "a temporary file was left behind"
+
+
+def test_every_problem_in_every_file_is_reported_in_one_run_sorted_by_path(
+    content_copy: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for case_id in ("unknown-field", "emoji", "bad-date", "booklet-unknown-item"):
+        next(c for c in CASES if c.id == case_id).edit(content_copy)
+    append("metaphors/loslaten.md", LONG_TEXT)(content_copy)  # found only while rendering
+
+    code, err = run(capfd, "build", "--content", "content", "--out", "out", "--jobs", "2", "-q")
+
+    assert code == 1, err
+    assert_reported(err, GLAS, line_of(GLAS, "title:"), "unknown field 'titel'", "did you mean 'title'?")
+    assert_reported(err, GLAS, 1, "missing required field 'title'")
+    assert_reported(err, GLAS, FIRST_TIP, "the font has no sign for '👉'")
+    assert_reported(err, ARTICLE, line_of(ARTICLE, "date:"), "'date' is not a valid date")
+    assert_reported(err, "metaphors/loslaten.md", None, "does not fit on 1 page")
+    booklet_line = line_of("booklet.yml", "- metaphors/droog-bos")
+    assert_reported(err, "booklet.yml", booklet_line, "unknown item 'metaphors/droog-boss'")
+    # a booklet without one of its items would be silently incomplete: it is not built either
+    glas_line = line_of("booklet.yml", "- metaphors/glas-water")
+    assert_reported(err, "booklet.yml", glas_line, "'metaphors/glas-water' has errors")
+    problems = reported(err)
+    assert len(problems) == 8, err
+    assert [(p.path, p.line or 0) for p in problems] == sorted((p.path, p.line or 0) for p in problems)
+    assert "failed" in err  # the summary line is printed even with -q when something failed
+    broken = {"metaphors/glas-water.pdf", "metaphors/loslaten.pdf", "articles/sneller-herstellen.pdf"}
+    assert pdfs(Path("out")) == HANDOUTS - broken
+
+
+def test_the_last_good_pdf_of_a_broken_item_is_kept(
+    content_copy: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    args = ["build", "--content", str(content_copy), "--out", str(out), "--jobs", "2", "-q"]
+    code, err = run(capfd, *args)
+    assert code == 0, err
+    assert pdfs(out) == HANDOUTS | BOOKLET
+    good = tree(out)
+
+    replace(content_copy / GLAS, "title:", "titel:")
+    code, err = run(capfd, *args, "--force")  # --force: every valid item is rendered again
+
+    assert code == 1, err
+    assert_reported(err, GLAS, line_of(GLAS, "title:"), "unknown field 'titel'")
+    after = tree(out)
+    kept = {"metaphors/glas-water.pdf", *BOOKLET}  # the booklet shows the broken card: kept too
+    for name in kept:
+        assert after[name] == good[name], f"{name} was touched"
+    for name in HANDOUTS - kept:
+        mtime, data = after[name]
+        assert mtime != good[name][0], f"{name} was not built again"
+        assert data == good[name][1], f"{name} changed"  # same inputs, same bytes
+    assert not list(out.rglob("*.tmp"))
+
+
+# ---------------------------------------------------------------------------- check
+
+
+def test_check_passes_on_the_shipped_content_and_writes_nothing(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    before = tree(CONTENT)
+    code, err = run(capfd, "check", "--content", str(CONTENT))
+    assert code == 0, err
+    assert "Content OK" in err and "error" not in err
+    assert tree(CONTENT) == before
+    assert not list(tmp_path.iterdir())
+
+
+def test_check_from_the_command_line_reports_without_a_traceback(content_copy: Path) -> None:
+    replace(content_copy / GLAS, "title:", "titel:")
+    replace(content_copy / ARTICLE, "date: 2025-09-01", "date: 2025-13-45")
+    done = subprocess.run(
+        [sys.executable, "build.py", "check", "--content", str(content_copy)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONWARNINGS": "error"},
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert_reported(done.stderr, GLAS, line_of(GLAS, "title:"), "unknown field 'titel'")
+    assert_reported(done.stderr, ARTICLE, line_of(ARTICLE, "date:"), "'2025-13-45'")
+
+
+# ---------------------------------------------------------------------------- usage errors
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["build", "nope"], "unknown item 'nope'"),
+        (["build", "glas-watr"], "did you mean 'metaphors/glas-water'?"),
+        (["build", "--jobs", "0"], "argument --jobs/-j: must be at least 1"),
+        (["build", "--jobs", "veel"], "argument --jobs/-j: 'veel' is not a number"),
+        (["build", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["check", "--force"], "unrecognized arguments: --force"),
+        (["bulid"], "invalid choice: 'bulid'"),
+    ],
+    ids=[
+        "unknown-item",
+        "misspelled-item",
+        "jobs-0",
+        "jobs-not-a-number",
+        "unknown-option",
+        "check-force",
+        "command",
+    ],
+)
+def test_usage_errors_exit_2_and_say_what_was_wrong(
+    args: list[str], says: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    where = ["--content", str(CONTENT)] + (["--out", str(out)] if args[0] == "build" else [])
+    code, err = run(capfd, *args, *where)
+    assert code == 2, err
+    assert says in err, err
+    assert not out.exists()

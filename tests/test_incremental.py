@@ -1,0 +1,413 @@
+"""Incremental builds and ``watch``: what is (and is not) rewritten on disk after each kind of edit.
+
+The content here is small (one article, two short cards, a three-item booklet) so that every test
+is quick and no card can overflow whatever the card style is. It is built once per module; each
+test works on its own copy of the content and of that build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from handouts.build import MANIFEST
+from handouts.cli import main
+
+PROJECT = Path(__file__).resolve().parent.parent
+OLD_NS = 1_000_000_000 * 10**9  # 2001-09-09: the mtime of every output of a fresh copy
+
+ARTICLE = "articles/pijn-begrijpen-in-zes-beelden.pdf"
+CARD = "metaphors/droog-bos.pdf"
+OTHER_CARD = "metaphors/thermostaat.pdf"
+CARDS = {CARD, OTHER_CARD}
+BOOKLET = {"booklet.pdf", "booklet-print.pdf", "booklet-print-long-edge.pdf"}
+EVERYTHING = {ARTICLE, *CARDS, *BOOKLET}
+
+BOOKLET_YML = """\
+title: Pijn begrijpen
+intro: Een klein boekje om te testen.
+sections:
+  - title: Beelden
+    items:
+      - metaphors/droog-bos
+      - metaphors/thermostaat
+  - title: Om verder te lezen
+    items:
+      - articles/pijn-begrijpen-in-zes-beelden
+"""
+CARD_BODY = """
+## Het beeld
+
+Een korte tekst over het beeld.
+
+## Wat betekent dit voor jou?
+
+Pijn is echt, ook als een scan niets toont.
+
+## Wat kan je zelf doen?
+
+- Beweeg elke dag een beetje.
+- Slaap voldoende.
+"""
+ARTICLE_BODY = """
+Een kort artikel om te testen. Pijn begrijpen is niet eenvoudig.
+
+![Horizontale pijnschaal van 0 tot 10.](../images/pijnschaal.svg "De pijnschaal.")
+
+## Wat kan je doen?
+
+Beweeg rustig en bouw langzaam op.
+"""
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def set_body(path: Path, body: str) -> None:
+    """Keep the front matter of a Markdown file, replace its text."""
+    front = path.read_text(encoding="utf-8").split("\n---\n", 1)[0]
+    path.write_text(f"{front}\n---\n{body}", encoding="utf-8")
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def make_small(content: Path, booklet: bool = True) -> Path:
+    """Trim a copy of the shipped content to 1 article and 2 short cards (and a small booklet)."""
+    for folder in ("articles", "metaphors"):
+        for path in (content / folder).glob("*.md"):
+            if path.stem not in ("pijn-begrijpen-in-zes-beelden", "droog-bos", "thermostaat"):
+                path.unlink()
+    set_body(content / "articles/pijn-begrijpen-in-zes-beelden.md", ARTICLE_BODY)
+    for slug in ("droog-bos", "thermostaat"):
+        set_body(content / f"metaphors/{slug}.md", CARD_BODY)
+    if booklet:
+        (content / "booklet.yml").write_text(BOOKLET_YML, encoding="utf-8")
+    else:
+        (content / "booklet.yml").unlink()
+    return content
+
+
+def files(out: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file under the output folder: (mtime_ns, bytes) by relative path."""
+    return {
+        p.relative_to(out).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(out.rglob("*"))
+        if p.is_file()
+    }
+
+
+def rewritten(before: dict[str, tuple[int, bytes]], after: dict[str, tuple[int, bytes]]) -> set[str]:
+    """The PDFs written (or removed) between two snapshots."""
+    names = {n for n in before.keys() | after.keys() if n.endswith(".pdf")}
+    return {n for n in names if n not in before or n not in after or before[n][0] != after[n][0]}
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """Run the command line in this process; the exit status and what it printed on stderr."""
+    capsys.readouterr()
+    code = main(list(args))
+    return code, capsys.readouterr().err
+
+
+def build_args(content: Path, out: Path, *extra: str) -> list[str]:
+    return ["build", "--content", str(content), "--out", str(out), *extra]
+
+
+@pytest.fixture(scope="module")
+def small_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The small content, built once for this module (two workers)."""
+    root = tmp_path_factory.mktemp("small")
+    content = make_small(Path(shutil.copytree(PROJECT / "content", root / "content")))
+    out = root / "out"
+    assert main(build_args(content, out, "--jobs", "2", "-q")) == 0
+    assert set(files(out)) == {*EVERYTHING, MANIFEST}
+    return content, out
+
+
+@pytest.fixture
+def site(small_built: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    """A private copy of the small content and of its build, every output dated OLD_NS."""
+    content = Path(shutil.copytree(small_built[0], tmp_path / "content"))
+    out = Path(shutil.copytree(small_built[1], tmp_path / "out"))
+    for path in out.rglob("*"):
+        os.utime(path, ns=(OLD_NS, OLD_NS))
+    return content, out
+
+
+# ---------------------------------------------------------------------------- what is rebuilt
+
+
+def test_second_build_rewrites_nothing(
+    site: tuple[Path, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The copy lives elsewhere than the first build's content, and runs from another working
+    # folder: neither is an input of any output.
+    content, out = site
+    monkeypatch.chdir(content.parent)
+    before = files(out)
+    code, err = cli(capsys, *build_args(content, out, "--jobs", "2"))
+    assert code == 0, err
+    assert re.search(r"^0 built, 4 unchanged, 0 failed in ", err, re.M), err
+    assert files(out) == before  # every file, manifest included: same mtime_ns, same bytes
+
+
+def test_editing_a_card_rebuilds_that_card_and_the_booklet(
+    site: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    content, out = site
+    before = files(out)
+    replace(content / "metaphors/droog-bos.md", "Een korte tekst", "Een andere korte tekst")
+    code, err = cli(capsys, *build_args(content, out, "--jobs", "2"))
+    assert code == 0, err
+    assert rewritten(before, files(out)) == {CARD, *BOOKLET}
+    assert "2 built, 2 unchanged, 0 failed" in err
+
+
+def test_editing_practice_yml_rebuilds_everything(site: tuple[Path, Path]) -> None:
+    content, out = site
+    before = files(out)
+    replace(content / "practice.yml", "phone: 0485/26 43 15", "phone: 0485/26 43 16")
+    assert main(build_args(content, out, "--jobs", "2", "-q")) == 0
+    assert rewritten(before, files(out)) == EVERYTHING
+
+
+def test_editing_an_image_rebuilds_only_what_shows_it(site: tuple[Path, Path]) -> None:
+    content, out = site
+    before = files(out)
+    with (content / "images/droog-bos.svg").open("a", encoding="utf-8") as svg:
+        svg.write("<!-- redrawn -->\n")
+    assert main(build_args(content, out, "--jobs", "2", "-q")) == 0
+    assert rewritten(before, files(out)) == {CARD, *BOOKLET}  # the card and the booklet show it
+
+
+def test_style_edits_rebuild_every_output_that_uses_the_style(
+    site: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # styles/ belongs to the project, not to the content: edit a private copy of the project and
+    # run the copy's build.py, whose own handouts package (beside it) finds its own styles/.
+    content, out = site
+    project = tmp_path / "project"
+    for name in ("handouts", "templates", "styles"):
+        shutil.copytree(PROJECT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(PROJECT / "build.py", project / "build.py")
+
+    def build() -> set[str]:
+        before = files(out)
+        command = [sys.executable, str(project / "build.py"), *build_args(content, out, "--jobs", "2", "-q")]
+        done = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return rewritten(before, files(out))
+
+    build()  # a no-op, unless the project's styles changed since the module's build
+    with (project / "styles/card.css").open("a", encoding="utf-8") as css:
+        css.write("\n.card h1 { letter-spacing: 0; }\n")
+    assert build() == CARDS  # cards only: articles and the booklet do not use card.css
+    with (project / "styles/common.css").open("a", encoding="utf-8") as css:
+        css.write("\nbody { letter-spacing: 0; }\n")
+    assert build() == EVERYTHING  # everything imports common.css
+
+
+# ---------------------------------------------------------------------------- recovering
+
+
+@pytest.mark.parametrize("garbage", [b"\x00\xff{not json", b'["valid JSON", "of the wrong shape"]'])
+def test_a_corrupt_manifest_means_build_everything(site: tuple[Path, Path], garbage: bytes) -> None:
+    content, out = site
+    (out / MANIFEST).write_bytes(garbage)
+    before = files(out)
+    assert main(build_args(content, out, "--jobs", "2", "-q")) == 0
+    assert rewritten(before, files(out)) == EVERYTHING
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert set(manifest) == {name.removesuffix(".pdf") for name in (ARTICLE, *CARDS)} | {"booklet"}
+    assert all(isinstance(v, str) and len(v) == 64 for v in manifest.values())
+
+
+def test_a_deleted_output_is_rebuilt(site: tuple[Path, Path]) -> None:
+    content, out = site
+    (out / OTHER_CARD).unlink()
+    (out / "booklet-print.pdf").unlink()  # the manifest still says both are up to date
+    before = files(out)
+    assert main(build_args(content, out, "--jobs", "2", "-q")) == 0
+    assert rewritten(before, files(out)) == {OTHER_CARD, *BOOKLET}
+
+
+def test_force_rebuilds_everything_and_one_worker_gives_the_same_bytes(site: tuple[Path, Path]) -> None:
+    # The module's build used two worker processes, for content in another folder; this one
+    # renders everything in this process, from the same inputs: every byte is the same.
+    content, out = site
+    before, keys = files(out), (out / MANIFEST).read_bytes()
+    assert main(build_args(content, out, "--force", "--jobs", "1", "-q")) == 0
+    after = files(out)
+    assert rewritten(before, after) == EVERYTHING
+    assert (out / MANIFEST).read_bytes() == keys, "the inputs changed during the test"
+    for name in sorted(EVERYTHING):
+        assert after[name][1] == before[name][1], f"{name} differs between --jobs 2 and --jobs 1"
+
+
+IMPORTS = """
+import sys
+from handouts.cli import main
+code = main(sys.argv[1:])
+print("weasyprint" in sys.modules)
+sys.exit(code)
+"""
+
+
+def test_a_build_with_nothing_to_render_does_not_import_weasyprint(site: tuple[Path, Path]) -> None:
+    content, out = site
+
+    def imports_weasyprint(*args: str) -> bool:
+        command = [sys.executable, "-c", IMPORTS, *args]
+        done = subprocess.run(command, cwd=content.parent, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return {"True": True, "False": False}[done.stdout.strip()]
+
+    assert imports_weasyprint(*build_args(content, out, "-q")) is False
+    # The same check sees the import when something is rendered (in process, with one job).
+    fresh = content.parent / "fresh"
+    assert imports_weasyprint(*build_args(content, fresh, "--jobs", "1", "-q", "droog-bos")) is True
+
+
+# ---------------------------------------------------------------------------- ITEM arguments and failures
+
+
+def test_build_item_builds_only_that_item(
+    site: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    content, _ = site
+    out = content.parent / "items"
+    assert cli(capsys, *build_args(content, out, "droog-bos"))[0] == 0
+    assert set(files(out)) == {CARD, MANIFEST}
+    assert cli(capsys, *build_args(content, out, "metaphors/thermostaat"))[0] == 0
+    assert set(files(out)) == {*CARDS, MANIFEST}
+
+    (content / "articles/thermostaat.md").write_text(
+        "---\ntitle: De thermostaat\nsummary: Een test.\nauthor: Tim\ndate: 2025-01-01\n---\n\nTekst.\n",
+        encoding="utf-8",
+    )
+    before = files(out)
+    code, err = cli(capsys, *build_args(content, out, "thermostaat"))
+    assert code == 2
+    assert "'thermostaat' is ambiguous: say articles/thermostaat or metaphors/thermostaat" in err
+    code, err = cli(capsys, *build_args(content, out, "thermostat"))
+    assert code == 2
+    assert "unknown item 'thermostat'" in err
+    assert files(out) == before
+
+
+def test_a_card_failing_in_a_worker_is_a_content_error(site: tuple[Path, Path]) -> None:
+    content, _ = site
+    set_body(content / "metaphors/droog-bos.md", CARD_BODY + "\nNog een zin die te lang is.\n" * 80)
+    command = [
+        sys.executable,
+        str(PROJECT / "build.py"),
+        *build_args(Path("content"), Path("fresh"), "--jobs", "2", "metaphors/droog-bos", "thermostaat"),
+    ]
+    done = subprocess.run(command, cwd=content.parent, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert re.search(r"^content/metaphors/droog-bos\.md: error: does not fit on 1 page", done.stderr, re.M)
+    assert "Traceback" not in done.stderr
+    assert "1 built, 0 unchanged, 1 failed" in done.stderr
+    assert set(files(content.parent / "fresh")) == {OTHER_CARD, MANIFEST}
+
+
+# ---------------------------------------------------------------------------- watch
+
+
+def wait_for(
+    condition: Callable[[], object], what: str, timeout: float = 60, retry: Callable[[], object] | None = None
+) -> None:
+    deadline = time.monotonic() + timeout
+    next_retry = time.monotonic() + 10
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        if retry and time.monotonic() > next_retry:
+            retry()  # in case the change landed before the watcher was watching
+            next_retry = time.monotonic() + 10
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def watching(
+    content_copy: Path, tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], Path, Path, Path]]:
+    content, out, log = make_small(content_copy, booklet=False), tmp_path / "out", tmp_path / "watch.log"
+    command = [
+        sys.executable,
+        "build.py",
+        "watch",
+        "--content",
+        str(content),
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+    ]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, cwd=PROJECT, stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        yield process, content, out, log
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_watch_rebuilds_on_changes_reports_errors_and_stops_on_ctrl_c(
+    watching: tuple[subprocess.Popen[bytes], Path, Path, Path],
+) -> None:
+    process, content, out, log = watching
+
+    def printed() -> str:
+        return log.read_text(encoding="utf-8", errors="replace")
+
+    wait_for(lambda: "(Ctrl-C to stop)" in printed() or process.poll() is not None, "the first build")
+    assert process.poll() is None, printed()
+    assert {ARTICLE, *CARDS} <= set(files(out))
+    assert re.search(r"^watching .+/, templates/, styles/ \(Ctrl-C to stop\)$", printed(), re.M)
+    time.sleep(0.5)  # let the watcher start
+
+    card = content / "metaphors/droog-bos.md"
+    good = card.read_text(encoding="utf-8")
+    lines = good.split("\n")
+    lines.insert(lines.index("---", 1), "titel: Het droge bos")  # before the closing ---
+    line = lines.index("titel: Het droge bos") + 1
+    broken = "\n".join(lines)
+    card.write_text(broken, encoding="utf-8")
+    error = f"{card}:{line}: error: unknown field 'titel'"
+    wait_for(lambda: error in printed(), error, retry=lambda: card.write_text(broken, encoding="utf-8"))
+    assert process.poll() is None, printed()
+
+    mtime = (out / CARD).stat().st_mtime_ns
+    seen = len(printed())
+    fixed = good.replace("Een korte tekst", "Een nieuwe korte tekst")
+    card.write_text(fixed, encoding="utf-8")
+    wait_for(
+        lambda: (
+            (out / CARD).stat().st_mtime_ns != mtime
+            and re.search(r"built, \d+ unchanged, 0 failed", printed()[seen:])
+        ),
+        "the card to be rebuilt",
+        retry=lambda: card.write_text(fixed, encoding="utf-8"),
+    )
+    assert process.poll() is None, printed()
+
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 0, printed()
+    assert "Traceback" not in printed()
+    assert "stopped watching" in printed()
