@@ -255,7 +255,7 @@ def build(
         else:
             todo.append(key)
     if todo:
-        progress.start(len(todo))
+        progress.start(len(todo), workers=max(1, min(jobs or os.cpu_count() or 1, len(todo))))
         render_all(
             [make_job(key, data, digests[key]) for key in todo],
             out,
