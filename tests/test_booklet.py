@@ -194,3 +194,17 @@ def test_booklet_is_deterministic(built: Path, small_booklet: Path) -> None:
     for name in ("booklet.pdf", "booklet-print.pdf", "booklet-print-long-edge.pdf"):
         assert (again / name).read_bytes() == (small_booklet.parent / name).read_bytes()
     pdfium.PdfDocument(str(again / "booklet-print.pdf")).close()
+
+
+def test_booklet_is_tagged_dutch_with_only_the_bundled_fonts(built: Path) -> None:
+    for name in ("booklet.pdf", "booklet-print.pdf"):
+        reader = PdfReader(built / name)
+        assert reader.metadata is not None and reader.metadata.title == BOOKLET["title"]
+        fonts = {
+            str(font.get_object()["/BaseFont"])
+            for page in reader.pages
+            for font in page["/Resources"].get_object().get("/Font", {}).values()
+        }
+        if name == "booklet.pdf":
+            assert reader.trailer["/Root"]["/Lang"] == "nl"
+            assert fonts and all("Atkinson-Hyperlegible" in font for font in fonts), fonts
