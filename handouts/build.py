@@ -14,19 +14,21 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import __version__, content, glyphs
-from .links import item_links
+from . import __version__
 from .models import Content, Item, Metaphor, Problem
 from .paths import STYLES, TEMPLATES, display
-from .pdf import RenderJob, RenderResult
 from .progress import Progress
 
+if TYPE_CHECKING:  # the real imports wait until there is something to load or render
+    from .pdf import RenderJob, RenderResult
+
 MANIFEST = ".handouts-manifest.json"
+TREE = "*all inputs*"  # manifest entry: every input file's digest, after a clean full build
 BOOKLET_OUTPUTS = ("booklet.pdf", "booklet-print.pdf", "booklet-print-long-edge.pdf")
 STYLESHEETS = {"articles": "article.css", "metaphors": "card.css", "booklet": "booklet.css"}
 FIXED_EPOCH = 946684800  # 2000-01-01: a fixed date for outputs that have none of their own
@@ -88,6 +90,8 @@ def _tool_versions() -> list[str]:
 
 
 def _item_parts(item: Item, data: Content, cache: dict[Path, str]) -> list[str]:
+    from .links import item_links
+
     links = item_links(item, data)
     parts = [item.key, _file_digest(item.path, cache), *(link.url for link in links)]
     parts += [f"{p.relative_to(data.root)}={_file_digest(p, cache)}" for p in item.images]
@@ -138,6 +142,17 @@ def read_manifest(out: Path) -> dict[str, str]:
     return data
 
 
+def write_manifest(out: Path, manifest: dict[str, str]) -> None:
+    """Save the manifest, only when it changed (a no-op build touches no file)."""
+    data = json.dumps(manifest, indent=1, sort_keys=True).encode()
+    try:
+        if (out / MANIFEST).read_bytes() == data:
+            return
+    except OSError:
+        pass
+    write_atomic(out / MANIFEST, data)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside ``path``, then rename: never a half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -172,13 +187,16 @@ def resolve_items(requested: list[str], data: Content) -> list[str]:
         elif matches:
             raise UsageError(f"'{name}' is ambiguous: say {' or '.join(matches)}")
         else:
-            hint = content.did_you_mean(name, sorted(known))
+            from .content import did_you_mean
+
+            hint = did_you_mean(name, sorted(known))
             raise UsageError(f"unknown item '{name}'" + (f"; {hint}" if hint else ""))
     return list(dict.fromkeys(result))
 
 
 def make_job(key: str, data: Content, digest: str) -> RenderJob:
     from . import html
+    from .pdf import RenderJob
 
     roots = (data.root, STYLES.resolve())
     identifier = digest[:32].encode()
@@ -217,7 +235,31 @@ def make_job(key: str, data: Content, digest: str) -> RenderJob:
 
 
 def load(content_dir: Path) -> Content:
+    from . import content, glyphs
+
     return content.load(content_dir, check_glyphs=glyphs.check)
+
+
+def tree_digest(content_dir: Path, out: Path) -> str:
+    """One digest of every file a full build reads: content, templates, styles, tool versions.
+
+    Cheap (no parsing, no imports): when it matches the last clean full build, there is
+    nothing to do.
+    """
+    skip = out.resolve()
+    parts: list[bytes | str] = [*_tool_versions()]
+    for label, folder in (("content", content_dir.resolve()), ("templates", TEMPLATES), ("styles", STYLES)):
+        parts.append(label)
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(folder)
+            if (
+                path.is_relative_to(skip)
+                or any(p.startswith(".") for p in relative.parts)
+                or not path.is_file()
+            ):
+                continue
+            parts += [str(relative), path.read_bytes()]
+    return _digest(parts)
 
 
 def build(
@@ -231,6 +273,14 @@ def build(
 ) -> Summary:
     """Build the requested outputs (all by default). Raises UsageError for bad arguments only."""
     progress = progress or Progress(quiet=True)
+    manifest = read_manifest(out)
+    full = not items
+    tree = tree_digest(content_dir, out) if full and content_dir.is_dir() else None
+    if tree and not force and manifest.get(TREE) == tree:
+        keys = sorted(key for key in manifest if key != TREE)
+        if all((out / name).is_file() for key in keys for name in outputs_of(key)):
+            return Summary(unchanged=keys)
+    manifest.pop(TREE, None)
     data = load(content_dir)
     summary = Summary(problems=list(data.problems))
     if data.practice is None:
@@ -246,7 +296,8 @@ def build(
         valid = data.booklet is not None if key == "booklet" else key not in data.broken
         (targets if valid else summary.failed).append(key)
     digests = keys_for(data, targets)
-    manifest = read_manifest(out)
+    if full:  # forget outputs whose content is gone
+        manifest = {key: value for key, value in manifest.items() if key in digests}
     todo = []
     for key in targets:
         fresh = manifest.get(key) == digests[key] and all((out / name).is_file() for name in outputs_of(key))
@@ -265,6 +316,9 @@ def build(
             manifest,
             digests,
         )
+    if tree and not summary.problems and not summary.failed:
+        manifest[TREE] = tree
+    write_manifest(out, manifest)
     summary.problems.sort(key=lambda p: (p.path, p.line or 0))
     return summary
 
@@ -292,7 +346,7 @@ def render_all(
                 write_atomic(out / name, pdf)
             manifest[result.key] = digests[result.key]
             summary.built.append(result.key)
-        write_atomic(out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
+        write_manifest(out, manifest)
         progress.done(result.key, ok=not result.problems)
 
     if workers == 1:
@@ -300,6 +354,8 @@ def render_all(
             progress.begin(job.key)
             finish(run_job(job))
         return
+    from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures: dict[Future[RenderResult], str] = {}
         for job in jobs_list:
@@ -312,6 +368,7 @@ def render_all(
 def run_job(job: RenderJob) -> RenderResult:
     """Runs in a worker: render, check, and for the booklet pad and impose. Never raises."""
     from . import pdf
+    from .pdf import RenderResult
 
     try:
         return pdf.render(job)

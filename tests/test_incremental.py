@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from handouts.build import MANIFEST
+from handouts.build import MANIFEST, TREE
 from handouts.cli import main
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -232,7 +232,8 @@ def test_a_corrupt_manifest_means_build_everything(site: tuple[Path, Path], garb
     assert main(build_args(content, out, "--jobs", "2", "-q")) == 0
     assert rewritten(before, files(out)) == EVERYTHING
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    assert set(manifest) == {name.removesuffix(".pdf") for name in (ARTICLE, *CARDS)} | {"booklet"}
+    outputs = {name.removesuffix(".pdf") for name in (ARTICLE, *CARDS)} | {"booklet"}
+    assert set(manifest) == outputs | {TREE}  # and the digest of all inputs of this clean build
     assert all(isinstance(v, str) and len(v) == 64 for v in manifest.values())
 
 
@@ -280,6 +281,34 @@ def test_a_build_with_nothing_to_render_does_not_import_weasyprint(site: tuple[P
     # The same check sees the import when something is rendered (in process, with one job).
     fresh = content.parent / "fresh"
     assert imports_weasyprint(*build_args(content, fresh, "--jobs", "1", "-q", "droog-bos")) is True
+
+
+def test_errors_are_reported_again_on_every_build_until_fixed(
+    site: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    content, out = site
+    replace(content / CARD.replace(".pdf", ".md"), "title:", "titel:")
+    for _ in range(2):  # the second build has nothing new to render, yet it says what is wrong
+        code, err = cli(capsys, *build_args(content, out, "--jobs", "1"))
+        assert code == 1
+        assert "droog-bos.md:2: error: unknown field 'titel'" in err, err
+    replace(content / CARD.replace(".pdf", ".md"), "titel:", "title:")
+    code, err = cli(capsys, *build_args(content, out, "--jobs", "1"))
+    assert code == 0, err
+    code, err = cli(capsys, *build_args(content, out, "--jobs", "1"))
+    assert code == 0 and "0 built, 4 unchanged" in err, err
+
+
+def test_a_build_with_nothing_to_do_reads_no_content(site: tuple[Path, Path]) -> None:
+    """Nothing changed since a clean build: only file digests are compared, nothing is parsed."""
+    content, out = site
+    code = (
+        "import sys; from handouts.cli import main; "
+        f"rc = main({build_args(content, out, '-q')!r}); "
+        "print(rc, 'handouts.content' in sys.modules, 'yaml' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["0", "False", "False"], done.stderr
 
 
 # ---------------------------------------------------------------------------- ITEM arguments and failures
