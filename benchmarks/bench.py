@@ -33,6 +33,10 @@ Then, for each N, it measures (wall clock, best of ``--repeat K``, default 1):
   Markdown, templates, QR codes, hashing; lazy imports of Jinja2/Markdown/qrcode included),
   divided by the ``--jobs 1`` full build time.
 
+What is measured is a copy of ``build.py``, ``handouts/``, ``templates/`` and ``styles/``
+taken when the script starts (the virtualenv is shared): files edited while it runs change
+nothing, so the no-op rebuild stays a no-op.
+
 It prints one table (one row per N) and whether each target is met at the largest N:
 baseline/ours >= 3x, -j1/ours >= 1.7x, no-op < 0.5 s, one-edit < 2 s, peak RSS < 400 MB,
 prep share < 10 %. Progress goes to stderr, the table to stdout. The default sizes take
@@ -55,7 +59,7 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 REAL_CONTENT = PROJECT / "content"
-STYLES = PROJECT / "styles"
+SNAPSHOT_PARTS = ("build.py", "handouts", "templates", "styles")
 MANIFEST = ".handouts-manifest.json"
 ARTICLE_SHARE = 0.3
 ARTICLE_WORD_CAPS = (1200, 500, 900)  # rotated through: about 4-5, 2-3 and 3-4 pages
@@ -71,7 +75,8 @@ TARGETS = {
 }
 
 # Runs build.py in this process, then reports the peak RSS of this process (the main build
-# process) and of its reaped children (the forked render workers), in KiB.
+# process) and of its reaped children (the forked render workers), in KiB, and the CPU time
+# of all of them.
 BUILD_WRAPPER = """
 import json, resource, runpy, sys
 report, script = sys.argv[1], sys.argv[2]
@@ -82,15 +87,17 @@ try:
 except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
 with open(report, "w") as handle:
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     json.dump({
-        "main_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        "workers_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        "main_kib": own.ru_maxrss,
+        "workers_kib": kids.ru_maxrss,
+        "cpu_s": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime,
     }, handle)
 sys.exit(code)
 """
 
-# Runs the baseline commands one after another; reports the time of the whole sequence and
-# the peak RSS of any one weasyprint process.
+# Runs the baseline commands one after another; reports the time of the whole sequence, the
+# peak RSS of any one weasyprint process and the CPU time of all of them.
 BASELINE_WRAPPER = """
 import json, resource, subprocess, sys, time
 plan, report = sys.argv[1], sys.argv[2]
@@ -103,9 +110,11 @@ for command in commands:
         failures.append([command[-1], done.returncode, done.stderr[-2000:]])
 seconds = time.perf_counter() - started
 with open(report, "w") as handle:
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     json.dump({
         "seconds": seconds,
-        "rss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        "rss_kib": kids.ru_maxrss,
+        "cpu_s": kids.ru_utime + kids.ru_stime,
         "failures": failures,
     }, handle)
 """
@@ -129,6 +138,46 @@ def python_exe() -> str:
 PYTHON = python_exe()
 WEASYPRINT = str(Path(PYTHON).parent / "weasyprint")
 STARTED = time.perf_counter()
+
+
+class Tree:
+    """The copy of the project under test: subprocesses run there and import its package."""
+
+    root = PROJECT
+
+    @classmethod
+    def snapshot(cls, dest: Path) -> None:
+        """Copy the code, templates and styles, so that edits made during the run change nothing."""
+        dest.mkdir(parents=True)
+        for name in SNAPSHOT_PARTS:
+            source = PROJECT / name
+            if source.is_dir():
+                shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy2(source, dest / name)
+        cls.root = dest
+
+    @classmethod
+    def run(cls, command: list[str], capture: bool = True) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PYTHONPATH": str(cls.root)}
+        return subprocess.run(command, cwd=cls.root, env=env, capture_output=capture, text=True)
+
+
+def git_state() -> str:
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", *SNAPSHOT_PARTS],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "not a git checkout"
+    return f"commit {head}" + (" + uncommitted changes" if dirty else "")
 
 
 def log(message: str) -> None:
@@ -235,9 +284,24 @@ def generate(root: Path, n: int) -> dict[str, int]:
 
 @dataclass
 class Run:
-    seconds: float
-    main_mb: float
-    workers_mb: float
+    seconds: float  # wall clock
+    cpu: float  # user + system, all processes
+    main_mb: float  # peak RSS of the build process (or of one weasyprint process)
+    workers_mb: float = 0.0  # peak RSS of one render worker
+
+
+def fastest(runs: list[Run]) -> Run:
+    return min(runs, key=lambda run: run.seconds)
+
+
+class Load:
+    """The highest 1-minute load average seen before any timed run: how noisy the machine was."""
+
+    highest = 0.0
+
+    @classmethod
+    def sample(cls) -> None:
+        cls.highest = max(cls.highest, os.getloadavg()[0])
 
 
 @dataclass
@@ -247,10 +311,13 @@ class Row:
     cards: int
     pages: int = 0
     baseline: float | None = None
+    baseline_cpu: float | None = None
     baseline_rss_mb: float | None = None
     baseline_pages: int | None = None
     ours: float = 0.0
+    ours_cpu: float = 0.0
     ours_j1: float = 0.0
+    ours_j1_cpu: float = 0.0
     noop: float = 0.0
     edit: float = 0.0
     main_mb: float = 0.0
@@ -286,19 +353,18 @@ def run_build(content: Path, out: Path, work: Path, jobs: int | None) -> Run:
     command += ["--content", str(content), "--out", str(out), "-q"]
     if jobs is not None:
         command += ["--jobs", str(jobs)]
+    Load.sample()
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True)
+    done = Tree.run(command)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         fail(f"build failed (exit {done.returncode}):\n{done.stdout}{done.stderr}")
     usage = json.loads(report.read_text())
-    return Run(seconds, usage["main_kib"] / 1024, usage["workers_kib"] / 1024)
+    return Run(seconds, usage["cpu_s"], usage["main_kib"] / 1024, usage["workers_kib"] / 1024)
 
 
 def run_check(content: Path) -> None:
-    done = subprocess.run(
-        [PYTHON, "build.py", "check", "--content", str(content)], cwd=PROJECT, capture_output=True, text=True
-    )
+    done = Tree.run([PYTHON, "build.py", "check", "--content", str(content)])
     if done.returncode != 0:
         fail(f"generated content does not pass 'build.py check' (exit {done.returncode}):\n{done.stderr}")
 
@@ -306,15 +372,14 @@ def run_check(content: Path) -> None:
 def prepare(content: Path, html_dir: Path) -> dict[str, object]:
     """In a fresh process: time the non-WeasyPrint part, and write each handout's HTML."""
     report = html_dir / "prep.json"
-    done = subprocess.run(
-        [PYTHON, __file__, "_prep", str(content), str(html_dir), str(report)],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
+    done = Tree.run(
+        [PYTHON, str(Path(__file__).resolve()), "_prep", str(content), str(html_dir), str(report)]
     )
     if done.returncode != 0:
         fail(f"preparing the baseline failed:\n{done.stderr}")
     result: dict[str, object] = json.loads(report.read_text())
+    if not Path(str(result["package"])).is_relative_to(Tree.root):
+        fail(f"measured the wrong package: {result['package']} is not inside {Tree.root}")
     return result
 
 
@@ -341,19 +406,21 @@ def prep_main(content: Path, html_dir: Path, report: Path) -> int:
             {"key": job.key, "html": str(source), "base_url": job.base_url, "stylesheet": job.stylesheet}
         )
     timings = {"import": t1 - t0, "load": t2 - t1, "keys_for": t3 - t2, "make_job": t4 - t3}
-    report.write_text(json.dumps({"timings": timings, "plan": plan, "problems": len(data.problems)}))
+    import handouts
+
+    report.write_text(json.dumps({"timings": timings, "plan": plan, "package": handouts.__file__}))
     return 0
 
 
-def run_baseline(plan: list[dict[str, str]], pdf_dir: Path, work: Path) -> tuple[float, float]:
-    """``weasyprint`` once per handout, one after another: (seconds, peak RSS MB)."""
+def run_baseline(plan: list[dict[str, str]], pdf_dir: Path, work: Path) -> Run:
+    """``weasyprint`` once per handout, one after another."""
     shutil.rmtree(pdf_dir, ignore_errors=True)
     pdf_dir.mkdir(parents=True)
     commands = [
         [
             WEASYPRINT,
             "-s",
-            str(STYLES / entry["stylesheet"]),
+            str(Tree.root / "styles" / entry["stylesheet"]),
             "-u",
             entry["base_url"],
             "--pdf-tags",
@@ -364,13 +431,14 @@ def run_baseline(plan: list[dict[str, str]], pdf_dir: Path, work: Path) -> tuple
     ]
     plan_file, report = work / "baseline-plan.json", work / "baseline.json"
     plan_file.write_text(json.dumps(commands))
-    done = subprocess.run([PYTHON, "-c", BASELINE_WRAPPER, str(plan_file), str(report)], cwd=PROJECT)
+    Load.sample()
+    done = Tree.run([PYTHON, "-c", BASELINE_WRAPPER, str(plan_file), str(report)], capture=False)
     if done.returncode != 0:
         fail("the baseline runner failed")
     result = json.loads(report.read_text())
     for target, code, stderr in result["failures"]:
         log(f"  baseline: weasyprint {target}: exit {code}: {stderr.strip()[:300]}")
-    return result["seconds"], result["rss_kib"] / 1024
+    return Run(result["seconds"], result["cpu_s"], result["rss_kib"] / 1024)
 
 
 def changed_keys(before: dict[str, str], out: Path) -> list[str]:
@@ -398,73 +466,79 @@ def measure(n: int, work: Path, jobs: int | None, repeat: int, skip_baseline: bo
     )
 
     label = f"jobs={jobs}" if jobs else f"jobs=all ({os.cpu_count()} cores)"
-    best = None
+    runs = []
     for attempt in range(repeat):
         shutil.rmtree(out, ignore_errors=True)
         log(f"N={n}: full build, {label} [{attempt + 1}/{repeat}] ...")
         run = run_build(content, out, work, jobs)
         row.note(run)
-        best = run.seconds if best is None else min(best, run.seconds)
-        log(f"N={n}:   {run.seconds:.2f} s, RSS main {run.main_mb:.0f} MB, worker {run.workers_mb:.0f} MB")
-    assert best is not None
-    row.ours = best
+        runs.append(run)
+        log(
+            f"N={n}:   {run.seconds:.2f} s (CPU {run.cpu:.1f} s), "
+            f"RSS main {run.main_mb:.0f} MB, worker {run.workers_mb:.0f} MB"
+        )
+    row.ours, row.ours_cpu = fastest(runs).seconds, fastest(runs).cpu
     built = len(list(out.rglob("*.pdf")))
     if built != n:
         fail(f"N={n}: expected {n} PDFs, found {built} in {out}")
     row.pages = count_pages(out)
     log(f"N={n}: {row.pages} pages, {row.pages / row.ours:.1f} pages/s")
 
-    noops = []
+    runs = []
     for attempt in range(repeat):
         before = json.loads((out / MANIFEST).read_text())
         run = run_build(content, out, work, jobs)
         row.note(run)
-        noops.append(run.seconds)
-        if changed_keys(before, out):
-            fail(f"N={n}: the no-op rebuild rebuilt {changed_keys(before, out)}")
+        runs.append(run)
+        rebuilt = changed_keys(before, out)
+        if rebuilt:
+            fail(f"N={n}: the no-op rebuild rebuilt {len(rebuilt)} outputs, e.g. {', '.join(rebuilt[:3])}")
         log(f"N={n}: no-op rebuild [{attempt + 1}/{repeat}]: {run.seconds:.3f} s")
-    row.noop = min(noops)
+    row.noop = fastest(runs).seconds
 
     article_files = sorted((content / "articles").glob("*.md"))
     edited = article_files[len(article_files) // 2]
     original = edited.read_text(encoding="utf-8")
-    edits = []
+    runs = []
     for attempt in range(repeat):
         before = json.loads((out / MANIFEST).read_text())
         with edited.open("a", encoding="utf-8") as handle:
             handle.write("\n" + EDIT_SENTENCE.format(n=attempt + 1) + "\n")
         run = run_build(content, out, work, jobs)
         row.note(run)
-        edits.append(run.seconds)
+        runs.append(run)
         rebuilt = changed_keys(before, out)
         if rebuilt != [f"articles/{edited.stem}"]:
             fail(f"N={n}: the one-edit rebuild rebuilt {rebuilt}, expected articles/{edited.stem}")
         log(
             f"N={n}: one-edit rebuild of articles/{edited.stem} [{attempt + 1}/{repeat}]: {run.seconds:.2f} s"
         )
-    row.edit = min(edits)
+    row.edit = fastest(runs).seconds
     edited.write_text(original, encoding="utf-8")
 
-    j1 = []
+    runs = []
     for attempt in range(repeat):
         shutil.rmtree(out1, ignore_errors=True)
         log(f"N={n}: full build, --jobs 1 [{attempt + 1}/{repeat}] ...")
         run = run_build(content, out1, work, 1)
         row.note(run)
-        j1.append(run.seconds)
-        log(f"N={n}:   {run.seconds:.2f} s, RSS {run.main_mb:.0f} MB")
-    row.ours_j1 = min(j1)
+        runs.append(run)
+        log(f"N={n}:   {run.seconds:.2f} s (CPU {run.cpu:.1f} s), RSS {run.main_mb:.0f} MB")
+    row.ours_j1, row.ours_j1_cpu = fastest(runs).seconds, fastest(runs).cpu
 
     if not skip_baseline:
         plan: list[dict[str, str]] = prep["plan"]  # type: ignore[assignment]
         runs = []
         for attempt in range(repeat):
             log(f"N={n}: baseline, weasyprint x {len(plan)} sequentially [{attempt + 1}/{repeat}] ...")
-            seconds, rss = run_baseline(plan, work / "baseline", work)
-            runs.append(seconds)
-            row.baseline_rss_mb = max(row.baseline_rss_mb or 0.0, rss)
-            log(f"N={n}:   {seconds:.2f} s ({seconds / len(plan):.2f} s per handout), RSS {rss:.0f} MB")
-        row.baseline = min(runs)
+            run = run_baseline(plan, work / "baseline", work)
+            runs.append(run)
+            row.baseline_rss_mb = max(row.baseline_rss_mb or 0.0, run.main_mb)
+            log(
+                f"N={n}:   {run.seconds:.2f} s ({run.seconds / len(plan):.2f} s per handout), "
+                f"CPU {run.cpu:.1f} s, RSS {run.main_mb:.0f} MB"
+            )
+        row.baseline, row.baseline_cpu = fastest(runs).seconds, fastest(runs).cpu
         row.baseline_pages = count_pages(work / "baseline")
         if row.baseline_pages != row.pages:
             log(f"N={n}: WARNING: baseline made {row.baseline_pages} pages, ours {row.pages}")
@@ -497,6 +571,9 @@ def table(rows: list[Row], jobs: int | None) -> str:
         ("RSS wkr", lambda r: f"{r.workers_mb:.0f}"),
         ("prep s", lambda r: f"{r.prep:.2f}"),
         ("prep %", lambda r: f"{r.prep_share:.1f}"),
+        ("CPU base", lambda r: fmt(r.baseline_cpu, ".1f")),
+        ("CPU ours", lambda r: f"{r.ours_cpu:.1f}"),
+        ("CPU -j1", lambda r: f"{r.ours_j1_cpu:.1f}"),
     ]
     cells = [[name for name, _ in columns]] + [[get(r) for _, get in columns] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
@@ -510,7 +587,8 @@ def table(rows: list[Row], jobs: int | None) -> str:
         "RSS = peak resident set size in MB of any one process: base = one weasyprint process, "
         "main = the build process, wkr = one render worker.\n"
         "prep = load + keys_for + make_job for every handout (all but WeasyPrint), "
-        "prep % = share of the -j1 build."
+        "prep % = share of the -j1 build.\n"
+        "CPU = user + system seconds of all processes of that run (the wall-clock runs above)."
     )
     return "\n".join(lines) + "\n\n" + legend
 
@@ -552,6 +630,13 @@ def targets(row: Row) -> str:
             False,
         ),
     ]
+    cores = os.cpu_count() or 1
+    if Load.highest > cores / 2:
+        lines.append(
+            f"Note: the machine was busy (1-minute load average up to {Load.highest:.1f} on {cores} cores "
+            "before a timed run): wall-clock figures, and the parallel speed-up above all, are "
+            "pessimistic; the CPU columns are less affected."
+        )
     return "\n".join(lines)
 
 
@@ -587,7 +672,9 @@ def main(argv: list[str] | None = None) -> int:
         fail(f"{WEASYPRINT} not found (or pass --skip-baseline)")
     load_at_start = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="handouts-bench-"))
-    log(f"working in {tmp}; python {PYTHON}; {os.cpu_count()} cores")
+    state = git_state()
+    Tree.snapshot(tmp / "project")
+    log(f"working in {tmp}; python {PYTHON}; {os.cpu_count()} cores; measuring {state} (a copy)")
     rows = []
     try:
         for n in options.sizes:
@@ -600,7 +687,7 @@ def main(argv: list[str] | None = None) -> int:
     log("done")
     load = os.getloadavg()
     print(f"handouts build benchmark, {os.cpu_count()} cores, wall clock, best of {options.repeat}; ", end="")
-    print(f"load average {load_at_start[0]:.1f} at start, {load[0]:.1f} at end (1 min)")
+    print(f"load average {load_at_start[0]:.1f} at start, {load[0]:.1f} at end (1 min); {state}")
     print()
     print(table(rows, options.jobs))
     print()

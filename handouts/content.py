@@ -54,7 +54,8 @@ SECTION_FIELDS = {"title": True, "items": True}
 
 # Raw HTML that could fetch, attach or run something is not content.
 FORBIDDEN_TAGS_RE = re.compile(
-    r"<\s*(script|link|iframe|object|embed|style|base|meta|form|input|video|audio|source)\b",
+    r"<\s*(script|link|iframe|object|embed|style|base|meta|form|input|video|audio|source)\b"
+    r"|<[^>]*\brel\s*=\s*[\"']?(attachment)",
     re.IGNORECASE,
 )
 # YAML errors found far from their cause (an unclosed quote, at the end of the text):
@@ -325,7 +326,9 @@ def check_body(source: Source, out: Collector, root: Path) -> tuple[Path, ...] |
             out.add(
                 source.path,
                 number,
-                f"raw HTML <{tag.group(1).lower()}> is not allowed in content",
+                f"raw HTML <{tag.group(1).lower()}> is not allowed in content"
+                if tag.group(1)
+                else "an attachment (rel=attachment) is not allowed in content",
                 "use plain Markdown; styles and templates belong in styles/ and templates/",
             )
         for match in [*MD_IMAGE_RE.finditer(line), *HTML_SRC_RE.finditer(line)]:
@@ -594,8 +597,12 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
     if not root.is_dir():
         out.add(root, None, "content folder not found", "pass --content DIR, or run from the project folder")
         return Content(root=root, practice=None, problems=tuple(out.problems))
+    # Any problem in a file breaks what it makes, even one its loader lets through (a field
+    # given twice, a sign the font cannot draw): count the problems before and after.
+    reported = len(out.problems)
     practice = load_practice(root, out)
-    if _missing_glyphs(root / "practice.yml", check_glyphs, out):
+    _check_glyphs(root / "practice.yml", check_glyphs, out)
+    if len(out.problems) > reported:
         practice = None
     article_files = discover(root, "articles", out)
     metaphor_files = discover(root, "metaphors", out)
@@ -620,16 +627,15 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
             source = split_front_matter(path, text, out)
             if source is None:
                 continue
-            # A sign the font cannot draw would print as an empty box: an error like any other.
-            missing = check_glyphs(path, text, 1) if check_glyphs is not None else []
-            out.problems.extend(missing)
+            reported = len(out.problems)
+            _check_glyphs(path, check_glyphs, out, text)
             if kind == "articles":
                 article = load_article(source, slug, out, root)
-                if article and not missing:
+                if article and len(out.problems) == reported:
                     articles[slug] = article
             else:
                 metaphor = load_metaphor(source, slug, out, root, set(article_files))
-                if metaphor and not missing:
+                if metaphor and len(out.problems) == reported:
                     metaphors[slug] = metaphor
     # A metaphor takes its QR link from its article: a broken article breaks the link.
     for slug, metaphor in list(metaphors.items()):
@@ -642,8 +648,10 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
             )
             del metaphors[slug]
     valid = {*(a.key for a in articles.values()), *(m.key for m in metaphors.values())}
+    reported = len(out.problems)
     booklet = load_booklet(root, out, set(sources), valid)
-    if _missing_glyphs(root / "booklet.yml", check_glyphs, out):
+    _check_glyphs(root / "booklet.yml", check_glyphs, out)
+    if len(out.problems) > reported:
         booklet = None
     problems = tuple(sorted(set(out.problems), key=_problem_order))
     broken = frozenset(key for key in sources if key not in valid)
@@ -659,19 +667,21 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
     )
 
 
-def _missing_glyphs(
-    path: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | None, out: Collector
-) -> bool:
-    """Report signs the font cannot draw in a YAML file that is printed; True if there are any."""
-    if check_glyphs is None or not path.is_file():
-        return False
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return False  # already reported by its loader
-    missing = check_glyphs(path, text, 1)
-    out.problems.extend(missing)
-    return bool(missing)
+def _check_glyphs(
+    path: Path,
+    check_glyphs: Callable[[Path, str, int], list[Problem]] | None,
+    out: Collector,
+    text: str | None = None,
+) -> None:
+    """Report signs the font cannot draw: they would print as empty boxes."""
+    if check_glyphs is None:
+        return
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return  # missing, or already reported by its loader
+    out.problems.extend(check_glyphs(path, text, 1))
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, str]:

@@ -23,8 +23,13 @@ def no_weasyprint_warnings(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """A WeasyPrint warning in a test process is a test failure (workers report theirs as errors)."""
     caplog.set_level(logging.WARNING, logger="weasyprint")
     yield
-    records = [r for r in caplog.records if r.name.startswith("weasyprint") and r.levelno >= logging.WARNING]
-    assert not records, [r.getMessage() for r in records]
+    records = [
+        record
+        for when in ("setup", "call")
+        for record in caplog.get_records(when)
+        if record.name.startswith("weasyprint") and record.levelno >= logging.WARNING
+    ]
+    assert not records, [record.getMessage() for record in records]
 
 
 @pytest.fixture(scope="session")

