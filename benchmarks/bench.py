@@ -248,7 +248,7 @@ def numbered(text: str, copy: int) -> str:
 def generate(root: Path, n: int) -> dict[str, int]:
     """N handouts from the real content's text, in ``root`` (a content folder)."""
     articles, cards = read_real("articles"), read_real("metaphors")
-    n_articles = max(1, round(n * ARTICLE_SHARE)) if n > 1 else 0
+    n_articles = max(1, round(n * ARTICLE_SHARE))
     n_cards = n - n_articles
     shutil.copy(REAL_CONTENT / "practice.yml", root / "practice.yml")
     shutil.copytree(REAL_CONTENT / "images", root / "images")
@@ -294,16 +294,6 @@ def fastest(runs: list[Run]) -> Run:
     return min(runs, key=lambda run: run.seconds)
 
 
-class Load:
-    """The highest 1-minute load average seen before any timed run: how noisy the machine was."""
-
-    highest = 0.0
-
-    @classmethod
-    def sample(cls) -> None:
-        cls.highest = max(cls.highest, os.getloadavg()[0])
-
-
 @dataclass
 class Row:
     n: int
@@ -342,6 +332,12 @@ class Row:
         return 100 * self.prep / self.ours_j1
 
     @property
+    def core_share(self) -> float:
+        """CPU / wall of the one-process runs (-j1, baseline): below 1, others took our core."""
+        wall = self.ours_j1 + (self.baseline or 0.0)
+        return (self.ours_j1_cpu + (self.baseline_cpu or 0.0)) / wall
+
+    @property
     def rss_mb(self) -> float:
         return max(self.main_mb, self.workers_mb)
 
@@ -353,7 +349,6 @@ def run_build(content: Path, out: Path, work: Path, jobs: int | None) -> Run:
     command += ["--content", str(content), "--out", str(out), "-q"]
     if jobs is not None:
         command += ["--jobs", str(jobs)]
-    Load.sample()
     started = time.perf_counter()
     done = Tree.run(command)
     seconds = time.perf_counter() - started
@@ -431,7 +426,6 @@ def run_baseline(plan: list[dict[str, str]], pdf_dir: Path, work: Path) -> Run:
     ]
     plan_file, report = work / "baseline-plan.json", work / "baseline.json"
     plan_file.write_text(json.dumps(commands))
-    Load.sample()
     done = Tree.run([PYTHON, "-c", BASELINE_WRAPPER, str(plan_file), str(report)], capture=False)
     if done.returncode != 0:
         fail("the baseline runner failed")
@@ -442,8 +436,11 @@ def run_baseline(plan: list[dict[str, str]], pdf_dir: Path, work: Path) -> Run:
 
 
 def changed_keys(before: dict[str, str], out: Path) -> list[str]:
+    """The outputs whose key changed in the manifest (other entries, such as a digest of the
+    whole tree, are not outputs)."""
     after = json.loads((out / MANIFEST).read_text())
-    return sorted(k for k in after if before.get(k) != after[k])
+    outputs = [k for k in after if "/" in k or k == "booklet"]
+    return sorted(k for k in outputs if before.get(k) != after[k])
 
 
 def measure(n: int, work: Path, jobs: int | None, repeat: int, skip_baseline: bool) -> Row:
@@ -630,13 +627,16 @@ def targets(row: Row) -> str:
             False,
         ),
     ]
-    cores = os.cpu_count() or 1
-    if Load.highest > cores / 2:
-        lines.append(
-            f"Note: the machine was busy (1-minute load average up to {Load.highest:.1f} on {cores} cores "
-            "before a timed run): wall-clock figures, and the parallel speed-up above all, are "
-            "pessimistic; the CPU columns are less affected."
+    share = row.core_share
+    lines.append(
+        f"The one-process runs (-j1, baseline) got {share:.2f} of a core (CPU / wall): "
+        + (
+            "the machine was quiet enough."
+            if share >= 0.9
+            else "other processes competed for the CPU: wall-clock figures, and the parallel "
+            "speed-up above all, are pessimistic; the CPU columns are less affected."
         )
+    )
     return "\n".join(lines)
 
 
@@ -655,11 +655,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     options = parser.parse_args(argv)
     if (
-        any(n < 1 for n in options.sizes)
+        any(n < 2 for n in options.sizes)
         or options.repeat < 1
         or (options.jobs is not None and options.jobs < 1)
     ):
-        parser.error("sizes, --jobs and --repeat must be at least 1")
+        parser.error("sizes must be at least 2 (one article to edit), --jobs and --repeat at least 1")
     return options
 
 
