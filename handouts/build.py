@@ -25,6 +25,8 @@ from .paths import STYLES, TEMPLATES, display
 from .progress import Progress
 
 if TYPE_CHECKING:  # the real imports wait until there is something to load or render
+    from concurrent.futures import ProcessPoolExecutor
+
     from .pdf import RenderJob, RenderResult
 
 MANIFEST = ".handouts-manifest.json"
@@ -281,6 +283,45 @@ def build(
         if all((out / name).is_file() for key in keys for name in outputs_of(key)):
             return Summary(unchanged=keys)
     manifest.pop(TREE, None)
+    # Something may need rendering: start a worker now, so that its WeasyPrint import (about
+    # a second) overlaps loading the content. More workers start as jobs are submitted.
+    workers = jobs or os.cpu_count() or 1
+    pool = _warm_pool(workers)
+    try:
+        return _build(content_dir, out, items, force, progress, manifest, tree, pool, workers)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _warm_pool(workers: int) -> ProcessPoolExecutor | None:
+    if workers < 2:
+        return None
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=workers)
+    pool.submit(_warm_up)
+    return pool
+
+
+def _warm_up() -> None:
+    from . import pdf
+
+    pdf.preload()
+
+
+def _build(
+    content_dir: Path,
+    out: Path,
+    items: list[str] | None,
+    force: bool,
+    progress: Progress,
+    manifest: dict[str, str],
+    tree: str | None,
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+) -> Summary:
+    full = not items
     data = load(content_dir)
     summary = Summary(problems=list(data.problems))
     if data.practice is None:
@@ -306,11 +347,11 @@ def build(
         else:
             todo.append(key)
     if todo:
-        progress.start(len(todo), workers=max(1, min(jobs or os.cpu_count() or 1, len(todo))))
+        progress.start(len(todo), workers=min(workers, len(todo)))
         render_all(
             [make_job(key, data, digests[key]) for key in todo],
             out,
-            jobs,
+            pool,
             progress,
             summary,
             manifest,
@@ -326,7 +367,7 @@ def build(
 def render_all(
     jobs_list: list[RenderJob],
     out: Path,
-    jobs: int | None,
+    pool: ProcessPoolExecutor | None,
     progress: Progress,
     summary: Summary,
     manifest: dict[str, str],
@@ -334,7 +375,6 @@ def render_all(
 ) -> None:
     # Longest first: the booklet, then articles, then cards.
     jobs_list.sort(key=lambda j: (j.key != "booklet", not j.key.startswith("articles"), j.key))
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_list)))
 
     def finish(result: RenderResult) -> None:
         if result.problems or result.outputs is None:
@@ -349,20 +389,19 @@ def render_all(
         write_manifest(out, manifest)
         progress.done(result.key, ok=not result.problems)
 
-    if workers == 1:
+    if pool is None:
         for job in jobs_list:
             progress.begin(job.key)
             finish(run_job(job))
         return
-    from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures: dict[Future[RenderResult], str] = {}
-        for job in jobs_list:
-            futures[pool.submit(run_job, job)] = job.key
-            progress.begin(job.key)
-        for future in as_completed(futures):
-            finish(future.result())
+    futures = []
+    for job in jobs_list:
+        futures.append(pool.submit(run_job, job))
+        progress.begin(job.key)
+    for future in as_completed(futures):
+        finish(future.result())
 
 
 def run_job(job: RenderJob) -> RenderResult:
