@@ -286,7 +286,7 @@ def build(
     # Something may need rendering: start a worker now, so that its WeasyPrint import (about
     # a second) overlaps loading the content. More workers start as jobs are submitted.
     workers = jobs or os.cpu_count() or 1
-    pool = _warm_pool(workers)
+    pool = _warm_pool(workers) if content_dir.is_dir() else None
     try:
         return _build(content_dir, out, items, force, progress, manifest, tree, pool, workers)
     finally:
@@ -295,19 +295,20 @@ def build(
 
 
 def _warm_pool(workers: int) -> ProcessPoolExecutor | None:
+    """Worker processes forked from a server that imports WeasyPrint once, starting now.
+
+    The import (about a second) overlaps loading the content, and every worker starts warm.
+    """
     if workers < 2:
         return None
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import forkserver
 
-    pool = ProcessPoolExecutor(max_workers=workers)
-    pool.submit(_warm_up)
-    return pool
-
-
-def _warm_up() -> None:
-    from . import pdf
-
-    pdf.preload()
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["handouts.pdf", "weasyprint"])
+    forkserver.ensure_running()
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
 def _build(

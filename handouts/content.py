@@ -363,21 +363,29 @@ def resolve_local(base: Path, ref: str, root: Path) -> Path | str:
     return target
 
 
-def load_practice(root: Path, out: Collector) -> Practice | None:
-    path = root / "practice.yml"
-    if not path.is_file():
-        out.add(path, None, "practice.yml is missing", "create it with name, phone, website and booking_url")
-        return None
+def read_yaml_file(path: Path, spec: dict[str, bool], out: Collector) -> tuple[str, Fields] | None:
+    """A whole YAML file of fields (practice.yml, booklet.yml): its text and checked fields."""
     text = read_text(path, out)
     if text is None:
         return None
     parsed = parse_mapping(path, text, 1, out)
     if parsed is None:
         return None
-    fields = Fields(path, *parsed, PRACTICE_FIELDS, out, line=1)
+    return text, Fields(path, *parsed, spec, out, line=1)
+
+
+def load_practice(root: Path, out: Collector) -> Practice | None:
+    path = root / "practice.yml"
+    if not path.is_file():
+        out.add(path, None, "practice.yml is missing", "create it with name, phone, website and booking_url")
+        return None
+    read = read_yaml_file(path, PRACTICE_FIELDS, out)
+    if read is None:
+        return None
+    _, fields = read
     name, phone = fields.text("name"), fields.text("phone")
     website, booking = fields.url("website"), fields.url("booking_url")
-    blog = fields.url("blog_url") if "blog_url" in parsed[0] else website
+    blog = fields.url("blog_url") if "blog_url" in fields.values else website
     email, address = fields.text("email"), fields.text("address")
     if not (fields.ok and name and phone and website and booking and blog):
         return None
@@ -465,13 +473,10 @@ def load_booklet(root: Path, out: Collector, known: set[str], valid: set[str]) -
     path = root / "booklet.yml"
     if not path.is_file():
         return None
-    text = read_text(path, out)
-    if text is None:
+    read = read_yaml_file(path, BOOKLET_FIELDS, out)
+    if read is None:
         return None
-    parsed = parse_mapping(path, text, 1, out)
-    if parsed is None:
-        return None
-    fields = Fields(path, *parsed, BOOKLET_FIELDS, out, line=1)
+    text, fields = read
     title, subtitle, intro = fields.text("title"), fields.text("subtitle"), fields.text("intro")
     sections = []
     for raw, line, item_lines in _section_nodes(text):
@@ -512,7 +517,7 @@ def load_booklet(root: Path, out: Collector, known: set[str], valid: set[str]) -
             fields.ok = False
             continue
         sections.append(Section(section_title, tuple(good)))
-    if "sections" in parsed[0] and not isinstance(parsed[0]["sections"], list):
+    if "sections" in fields.values and not isinstance(fields.values["sections"], list):
         fields.error("sections", "'sections' must be a list", "start each section with '- title: ...'")
     if not (fields.ok and title):
         return None

@@ -94,8 +94,6 @@ def preload() -> None:
     """Import WeasyPrint ahead of the first job (a worker does this while the content loads)."""
     import weasyprint  # noqa: F401
 
-    from . import impose  # noqa: F401
-
 
 def render(job: RenderJob) -> RenderResult:
     """Render one job. Content problems come back as values; nothing is raised for them."""
