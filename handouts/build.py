@@ -1,8 +1,9 @@
 """The build, in one straight line: load and validate, decide what changed, render, write.
 
 Each output is keyed on a hash of everything it depends on; the keys of the last good build
-live in a manifest in the output folder. Outputs whose key is unchanged are skipped without
-importing WeasyPrint. The rest render in worker processes.
+live in a manifest in the output folder, with one digest of every input file. When that
+digest still matches, nothing is even parsed. Outputs whose key is unchanged are skipped
+without importing WeasyPrint; the rest render in worker processes.
 """
 
 from __future__ import annotations
@@ -283,8 +284,8 @@ def build(
         if all((out / name).is_file() for key in keys for name in outputs_of(key)):
             return Summary(unchanged=keys)
     manifest.pop(TREE, None)
-    # Something may need rendering: start a worker now, so that its WeasyPrint import (about
-    # a second) overlaps loading the content. More workers start as jobs are submitted.
+    # Something may need rendering: start the workers' fork server now, so that its
+    # WeasyPrint import (about a second) overlaps loading the content.
     workers = jobs or os.cpu_count() or 1
     pool = _warm_pool(workers) if content_dir.is_dir() else None
     try:
