@@ -82,41 +82,44 @@ import json, os, resource, runpy, sys, threading
 report, script = sys.argv[1], sys.argv[2]
 sys.argv = sys.argv[2:]
 TICK = os.sysconf("SC_CLK_TCK")
-seen = {}  # pid -> (peak RSS in KiB, CPU seconds): every descendant, polled every 20 ms
+seen = {}  # pid -> (peak RSS in KiB, CPU seconds): every descendant, polled every 0.1 s
+
+
+def children(pid):
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found += [int(child) for child in handle.read().split()]
+    except OSError:
+        pass
+    return found
 
 
 def poll():
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    fields = handle.read().rsplit(")", 1)[1].split()
-                parents[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK)
-            except (OSError, IndexError, ValueError):
-                pass
-    family, grew = {os.getpid()}, True
-    while grew:
-        grew = False
-        for pid, (ppid, _) in parents.items():
-            if ppid in family and pid not in family:
-                family.add(pid)
-                grew = True
-    for pid in family - {os.getpid()}:
+    todo, family = children(os.getpid()), []
+    while todo:
+        pid = todo.pop()
+        family.append(pid)
+        todo += children(pid)
+    for pid in family:
         try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            cpu = (int(fields[11]) + int(fields[12])) / TICK
             with open(f"/proc/{pid}/status") as handle:
                 hwm = next((int(l.split()[1]) for l in handle if l.startswith("VmHWM:")), 0)
-        except OSError:
+        except (OSError, IndexError, ValueError):
             continue
         old = seen.get(pid, (0, 0.0))
-        seen[pid] = (max(old[0], hwm), max(old[1], parents[pid][1]))
+        seen[pid] = (max(old[0], hwm), max(old[1], cpu))
 
 
 done = threading.Event()
 
 
 def sample():
-    while not done.wait(0.02):
+    while not done.wait(0.1):
         poll()
 
 
@@ -130,7 +133,7 @@ done.set()
 with open(report, "w") as handle:
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     # Workers may be grandchildren (forked by a fork server): RUSAGE_CHILDREN misses them, the
-    # /proc samples see them (less their last 20 ms); take the larger of the two.
+    # /proc samples see them (less their last 0.1 s); take the larger of the two.
     polled_cpu = sum(cpu for _, cpu in seen.values())
     json.dump({
         "main_kib": own.ru_maxrss,
