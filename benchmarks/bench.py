@@ -78,67 +78,21 @@ TARGETS = {
 # process) and of its reaped children (the forked render workers), in KiB, and the CPU time
 # of all of them.
 BUILD_WRAPPER = """
-import json, os, resource, runpy, sys, threading
+import json, resource, runpy, sys
 report, script = sys.argv[1], sys.argv[2]
 sys.argv = sys.argv[2:]
-TICK = os.sysconf("SC_CLK_TCK")
-seen = {}  # pid -> (peak RSS in KiB, CPU seconds): every descendant, polled every 0.1 s
-
-
-def children(pid):
-    found = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as handle:
-                found += [int(child) for child in handle.read().split()]
-    except OSError:
-        pass
-    return found
-
-
-def poll():
-    todo, family = children(os.getpid()), []
-    while todo:
-        pid = todo.pop()
-        family.append(pid)
-        todo += children(pid)
-    for pid in family:
-        try:
-            with open(f"/proc/{pid}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-            cpu = (int(fields[11]) + int(fields[12])) / TICK
-            with open(f"/proc/{pid}/status") as handle:
-                hwm = next((int(l.split()[1]) for l in handle if l.startswith("VmHWM:")), 0)
-        except (OSError, IndexError, ValueError):
-            continue
-        old = seen.get(pid, (0, 0.0))
-        seen[pid] = (max(old[0], hwm), max(old[1], cpu))
-
-
-done = threading.Event()
-
-
-def sample():
-    while not done.wait(0.1):
-        poll()
-
-
-threading.Thread(target=sample, daemon=True).start()
 code = 0
 try:
     runpy.run_path(script, run_name="__main__")
 except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-done.set()
 with open(report, "w") as handle:
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    # Workers may be grandchildren (forked by a fork server): RUSAGE_CHILDREN misses them, the
-    # /proc samples see them (less their last 0.1 s); take the larger of the two.
-    polled_cpu = sum(cpu for _, cpu in seen.values())
     json.dump({
         "main_kib": own.ru_maxrss,
-        "workers_kib": max([kids.ru_maxrss] + [rss for rss, _ in seen.values()]),
-        "cpu_s": own.ru_utime + own.ru_stime + max(kids.ru_utime + kids.ru_stime, polled_cpu),
+        "workers_kib": kids.ru_maxrss,
+        "own_cpu_s": own.ru_utime + own.ru_stime,
+        "kids_cpu_s": kids.ru_utime + kids.ru_stime,
     }, handle)
 sys.exit(code)
 """
@@ -389,6 +343,45 @@ class Row:
         return max(self.main_mb, self.workers_mb)
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found += [int(child) for child in handle.read().split()]
+    except OSError:
+        pass
+    return found
+
+
+def _sample(root: int, seen: dict[int, tuple[int, float]]) -> None:
+    """Peak RSS (KiB) and CPU seconds of every descendant of ``root``, seen from outside.
+
+    Workers forked by a fork server are grandchildren that the build never waits for, so
+    RUSAGE_CHILDREN misses them; sampling /proc from this process sees them without
+    disturbing the build.
+    """
+    todo, family = _children(root), []
+    while todo:
+        pid = todo.pop()
+        family.append(pid)
+        todo += _children(pid)
+    for pid in family:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            cpu = (int(fields[11]) + int(fields[12])) / TICK
+            with open(f"/proc/{pid}/status") as handle:
+                hwm = next((int(line.split()[1]) for line in handle if line.startswith("VmHWM:")), 0)
+        except (OSError, IndexError, ValueError):
+            continue
+        old = seen.get(pid, (0, 0.0))
+        seen[pid] = (max(old[0], hwm), max(old[1], cpu))
+
+
 def run_build(content: Path, out: Path, work: Path, jobs: int | None) -> Run:
     """One ``python build.py build`` in a fresh process; fails loudly if the build fails."""
     report = work / "rusage.json"
@@ -396,13 +389,26 @@ def run_build(content: Path, out: Path, work: Path, jobs: int | None) -> Run:
     command += ["--content", str(content), "--out", str(out), "-q"]
     if jobs is not None:
         command += ["--jobs", str(jobs)]
+    env = {**os.environ, "PYTHONPATH": str(Tree.root)}
+    seen: dict[int, tuple[int, float]] = {}
     started = time.perf_counter()
-    done = Tree.run(command)
+    with subprocess.Popen(
+        command, cwd=Tree.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        while process.poll() is None:
+            _sample(process.pid, seen)
+            time.sleep(0.1)
+        stdout, stderr = process.communicate()
     seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        fail(f"build failed (exit {done.returncode}):\n{done.stdout}{done.stderr}")
+    if process.returncode != 0:
+        fail(f"build failed (exit {process.returncode}):\n{stdout}{stderr}")
     usage = json.loads(report.read_text())
-    return Run(seconds, usage["cpu_s"], usage["main_kib"] / 1024, usage["workers_kib"] / 1024)
+    workers_kib = max([usage["workers_kib"]] + [rss for rss, _ in seen.values()])
+    # Reaped children are in both figures; the samples also see grandchildren but miss each
+    # process's last 0.1 s: the larger of the two.
+    sampled = sum(cpu for _, cpu in seen.values())
+    cpu = usage["own_cpu_s"] + max(usage["kids_cpu_s"], sampled)
+    return Run(seconds, cpu, usage["main_kib"] / 1024, workers_kib / 1024)
 
 
 def run_check(content: Path) -> None:
