@@ -79,3 +79,12 @@ def page_sizes_mm(pdf: Path | bytes) -> list[tuple[float, float]]:
 def decode_qr(image: Image.Image) -> list[str]:
     """Every QR code that zxing-cpp reads from a rendered page."""
     return sorted(r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode)
+
+
+def run_cli(capfd: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """``main`` in this process: its exit status and stderr (worker processes included)."""
+    capfd.readouterr()
+    code = main(list(args))
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err, out + err
+    return code, err

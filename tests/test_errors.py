@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import CONTENT, PROJECT
+from conftest import CONTENT, PROJECT, run_cli
 
 from handouts.cli import main
 
@@ -337,13 +337,7 @@ def reported(err: str) -> list[Reported]:
     return problems
 
 
-def run(capfd: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    """``main`` in this process; its exit status and stderr (worker processes included)."""
-    capfd.readouterr()
-    code = main(list(args))
-    out, err = capfd.readouterr()
-    assert "Traceback" not in out + err, out + err
-    return code, err
+run = run_cli
 
 
 def pdfs(out: Path) -> set[str]:

@@ -19,11 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CONTENT, page_texts, render_page
+from conftest import CONTENT, page_texts, render_page, run_cli
 from PIL import Image
 from pypdf import PdfReader
 
-from handouts.cli import main
 from handouts.models import Problem
 from handouts.paths import STYLES
 from handouts.pdf import RenderJob, RenderResult, _make_fetcher, render
@@ -293,12 +292,7 @@ def test_an_attachment_inside_content_is_attached(content: Path) -> None:
 # ---------------------------------------------------------------------------- through the command line
 
 
-def run(capfd: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    capfd.readouterr()
-    code = main(list(args))
-    out, err = capfd.readouterr()
-    assert "Traceback" not in out + err, out + err
-    return code, err
+run = run_cli
 
 
 def append(path: Path, text: str) -> int:
