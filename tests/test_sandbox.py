@@ -25,7 +25,7 @@ from pypdf import PdfReader
 
 from handouts.models import Problem
 from handouts.paths import STYLES
-from handouts.pdf import RenderJob, RenderResult, _make_fetcher, render
+from handouts.pdf import RenderJob, RenderResult, _Collect, _make_fetcher, render
 
 SECRET_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200">'
@@ -215,15 +215,6 @@ def test_css_and_embedded_resources_cannot_reach_the_network(
     assert result.outputs is None
     assert any("refused" in p.message and server.url in p.message for p in result.problems), result.problems
     assert server.requests == []
-
-
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
 
 
 def write_pdf_with_the_sandbox(content: Path, body: str) -> tuple[bytes, list[str]]:
