@@ -285,7 +285,7 @@ def build(
             return Summary(unchanged=keys)
     manifest.pop(TREE, None)
     # Something may need rendering: start the workers' fork server now, so that its
-    # WeasyPrint import (about a second) overlaps loading the content.
+    # WeasyPrint import (half a second) overlaps loading the content.
     workers = jobs or os.cpu_count() or 1
     pool = _warm_pool(workers) if content_dir.is_dir() else None
     try:
@@ -298,7 +298,7 @@ def build(
 def _warm_pool(workers: int) -> ProcessPoolExecutor | None:
     """Worker processes forked from a server that imports WeasyPrint once, starting now.
 
-    The import (about a second) overlaps loading the content, and every worker starts warm.
+    The import (half a second) overlaps loading the content, and every worker starts with it.
     """
     if workers < 2:
         return None
@@ -307,7 +307,7 @@ def _warm_pool(workers: int) -> ProcessPoolExecutor | None:
     from multiprocessing import forkserver
 
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["handouts.pdf", "weasyprint"])
+    context.set_forkserver_preload(["handouts.build", "handouts.pdf", "handouts.engine"])
     forkserver.ensure_running()
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 

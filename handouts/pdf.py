@@ -1,8 +1,8 @@
 """HTML to PDF with WeasyPrint, offline and sandboxed.
 
-This is the only module that imports WeasyPrint, and it does so inside ``render`` so that
-importing the package (and a build with nothing to render) stays fast. ``render`` runs in
-worker processes: its argument and result are plain picklable values.
+WeasyPrint is imported inside ``render`` (through ``engine``), so that importing this module
+(and a build with nothing to render) stays fast. ``render`` runs in worker processes: its
+argument and result are plain picklable values.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from .content import find_line
 from .models import Problem
 from .paths import STYLES, display
 
@@ -90,16 +89,10 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def preload() -> None:
-    """Import WeasyPrint ahead of the first job (a worker does this while the content loads)."""
-    import weasyprint  # noqa: F401
-
-
 def render(job: RenderJob) -> RenderResult:
     """Render one job. Content problems come back as values; nothing is raised for them."""
     os.environ["SOURCE_DATE_EPOCH"] = str(job.source_date_epoch)
-    import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
+    from .engine import weasyprint  # first: it imports WeasyPrint the quick way
 
     fetcher = _make_fetcher(job.roots)
     collect = _Collect()
@@ -108,7 +101,7 @@ def render(job: RenderJob) -> RenderResult:
     previous = logger.propagate
     logger.propagate = False
     try:
-        fonts = FontConfiguration()
+        fonts = weasyprint.text.fonts.FontConfiguration()
         stylesheet = weasyprint.CSS(
             filename=str(STYLES / job.stylesheet), url_fetcher=fetcher, font_config=fonts
         )
@@ -161,6 +154,8 @@ def render(job: RenderJob) -> RenderResult:
 
 
 def _problems(job: RenderJob, refused: list[tuple[str, str]], messages: list[str]) -> list[Problem]:
+    from .content import find_line  # not at the top: the render workers' startup stays short
+
     problems = []
     for url, reason in refused:
         shown = url if not url.startswith("data:") else url[:40] + "..."

@@ -283,6 +283,33 @@ def test_a_build_with_nothing_to_render_does_not_import_weasyprint(site: tuple[P
     assert imports_weasyprint(*build_args(content, fresh, "--jobs", "1", "-q", "droog-bos")) is True
 
 
+SUBPROCESSES = """
+import subprocess, sys
+started = []
+real = subprocess.Popen.__init__
+def spy(self, args, *rest, **kwargs):
+    started.append(args)
+    real(self, args, *rest, **kwargs)
+subprocess.Popen.__init__ = spy
+import %s
+print(len(started))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the search is switched off on Linux only")
+def test_workers_load_weasyprint_without_its_library_search() -> None:
+    """WeasyPrint's library search (ldconfig, gcc, ld for every miss) costs 0.3 s per worker."""
+
+    def subprocesses(module: str) -> int:
+        command = [sys.executable, "-c", SUBPROCESSES % module]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return int(done.stdout)
+
+    assert subprocesses("handouts.engine") == 0
+    assert subprocesses("weasyprint") > 0  # the spy sees the search when it is not switched off
+
+
 def test_errors_are_reported_again_on_every_build_until_fixed(
     site: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
