@@ -16,7 +16,6 @@ import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,6 +88,8 @@ def _stylesheet_files(name: str) -> list[Path]:
 
 
 def _tool_versions() -> list[str]:
+    from importlib import metadata  # here, not at the top: render workers never need it
+
     return [__version__, metadata.version("weasyprint"), metadata.version("pypdf")]
 
 
