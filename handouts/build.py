@@ -274,8 +274,13 @@ def build(
     force: bool = False,
     jobs: int | None = None,
     progress: Progress | None = None,
+    workers: Workers | None = None,
 ) -> Summary:
-    """Build the requested outputs (all by default). Raises UsageError for bad arguments only."""
+    """Build the requested outputs (all by default). Raises UsageError for bad arguments only.
+
+    ``workers`` lets the caller keep the render workers between builds (``watch`` does);
+    by default they are started for this build and stopped at its end.
+    """
     progress = progress or Progress(quiet=True)
     manifest = read_manifest(out)
     full = not items
@@ -285,32 +290,54 @@ def build(
         if all((out / name).is_file() for key in keys for name in outputs_of(key)):
             return Summary(unchanged=keys)
     manifest.pop(TREE, None)
-    # Something may need rendering: start the workers' fork server now, so that its
-    # WeasyPrint import (half a second) overlaps loading the content.
-    workers = jobs or os.cpu_count() or 1
-    pool = _warm_pool(workers) if content_dir.is_dir() else None
+    own_workers = workers is None
+    workers = workers or Workers(jobs or os.cpu_count() or 1)
+    if content_dir.is_dir():
+        # Something may need rendering: start the workers' fork server now, so that its
+        # WeasyPrint import (half a second) overlaps loading the content.
+        workers.start()
     try:
-        return _build(content_dir, out, items, force, progress, manifest, tree, pool, workers)
+        return _build(content_dir, out, items, force, progress, manifest, tree, workers)
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if own_workers:
+            workers.stop()
 
 
-def _warm_pool(workers: int) -> ProcessPoolExecutor | None:
-    """Worker processes forked from a server that imports WeasyPrint once, starting now.
+class Workers:
+    """The render worker processes, forked from a server that imports WeasyPrint once.
 
-    The import (half a second) overlaps loading the content, and every worker starts with it.
+    One worker means rendering in this process. ``watch`` keeps its workers between builds:
+    a worker that has rendered once renders the next handout about a third faster.
     """
-    if workers < 2:
-        return None
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import forkserver
 
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["handouts.build", "handouts.pdf", "handouts.engine"])
-    forkserver.ensure_running()
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        if self.count < 2 or self.pool is not None:
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import forkserver
+
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["handouts.build", "handouts.pdf", "handouts.engine"])
+        forkserver.ensure_running()
+        self.pool = ProcessPoolExecutor(self.count, mp_context=context, initializer=_ignore_interrupts)
+
+    def stop(self) -> None:
+        """Cancel what has not started, wait for what is rendering (after Ctrl-C too)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def _ignore_interrupts() -> None:
+    """In a worker: Ctrl-C is for the build process, which stops the workers itself."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _build(
@@ -321,8 +348,7 @@ def _build(
     progress: Progress,
     manifest: dict[str, str],
     tree: str | None,
-    pool: ProcessPoolExecutor | None,
-    workers: int,
+    workers: Workers,
 ) -> Summary:
     full = not items
     data = load(content_dir)
@@ -350,11 +376,11 @@ def _build(
         else:
             todo.append(key)
     if todo:
-        progress.start(len(todo), workers=min(workers, len(todo)))
+        progress.start(len(todo), workers=min(workers.count, len(todo)))
         render_all(
             [make_job(key, data, digests[key]) for key in todo],
             out,
-            pool,
+            workers,
             progress,
             summary,
             manifest,
@@ -370,7 +396,7 @@ def _build(
 def render_all(
     jobs_list: list[RenderJob],
     out: Path,
-    pool: ProcessPoolExecutor | None,
+    workers: Workers,
     progress: Progress,
     summary: Summary,
     manifest: dict[str, str],
@@ -392,42 +418,55 @@ def render_all(
         write_manifest(out, manifest)
         progress.done(result.key, ok=not result.problems)
 
-    if pool is None:
+    if workers.pool is None:
         for job in jobs_list:
             progress.begin(job.key)
             finish(run_job(job))
         return
     from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
-    futures = []
+    futures = {}
     for job in jobs_list:
-        futures.append(pool.submit(run_job, job))
+        futures[workers.pool.submit(run_job, job)] = job
         progress.begin(job.key)
+    lost = []
     for future in as_completed(futures):
-        finish(future.result())
+        try:
+            finish(future.result())
+        except BrokenProcessPool:  # a worker was killed or crashed: the others stop too
+            lost.append(futures[future].key)
+            manifest.pop(lost[-1], None)
+            progress.done(lost[-1], ok=False)
+    if lost:
+        summary.failed += lost
+        summary.problems.append(
+            Problem(
+                display(out),
+                None,
+                f"a render worker stopped unexpectedly (killed, or out of memory?): "
+                f"{len(lost)} output(s) not rendered",
+                "run the build again; what was built is kept",
+            )
+        )
+        write_manifest(out, manifest)
+        workers.stop()  # the pool is unusable: the next build (in watch) starts new workers
 
 
 def run_job(job: RenderJob) -> RenderResult:
     """Runs in a worker: render, check, and for the booklet pad and impose. Never raises."""
     from . import pdf
-    from .pdf import RenderResult
 
     try:
         return pdf.render(job)
     except Exception as exc:  # a bug, not a content problem: report it on the item
-        return RenderResult(
-            job.key,
+        problem = Problem(
+            display(job.source),
             None,
-            0,
-            (
-                Problem(
-                    display(job.source),
-                    None,
-                    f"internal error while rendering: {type(exc).__name__}: {exc}",
-                    "this is a bug in handouts; please report it with the file",
-                ),
-            ),
+            f"internal error while rendering: {type(exc).__name__}: {exc}",
+            "this is a bug in handouts; please report it with the file",
         )
+        return pdf.RenderResult(job.key, None, 0, (problem,))
 
 
 def check(content_dir: Path) -> list[Problem]:

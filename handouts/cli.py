@@ -8,12 +8,16 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .models import Problem
 from .paths import DEFAULT_CONTENT, DEFAULT_OUT
 
-OK, CONTENT_ERRORS, USAGE = 0, 1, 2
+if TYPE_CHECKING:
+    from .build import Workers
+
+OK, CONTENT_ERRORS, USAGE, INTERRUPTED = 0, 1, 2, 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,13 +88,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = _parser().parse_args(args)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    if options.command == "check":
-        return run_check(options.content, options.quiet)
-    if options.command == "watch":
-        from .watch import watch
+    try:
+        if options.command == "check":
+            return run_check(options.content, options.quiet)
+        if options.command == "watch":
+            from .watch import watch
 
-        return watch(options.content, options.out, options.jobs, options.quiet)
-    return run_build(options.content, options.out, options.items, options.force, options.jobs, options.quiet)
+            return watch(options.content, options.out, options.jobs, options.quiet)
+        return run_build(
+            options.content, options.out, options.items, options.force, options.jobs, options.quiet
+        )
+    except KeyboardInterrupt:
+        print(
+            "\nhandouts: interrupted. The PDFs finished so far are saved; run again to do the rest.",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
 
 
 def run_check(content_dir: Path, quiet: bool = False) -> int:
@@ -114,6 +127,7 @@ def run_build(
     force: bool = False,
     jobs: int | None = None,
     quiet: bool = False,
+    workers: Workers | None = None,
 ) -> int:
     from .build import UsageError, build
     from .progress import Progress
@@ -121,7 +135,9 @@ def run_build(
     started = time.monotonic()
     progress = Progress(quiet=quiet)
     try:
-        summary = build(content_dir, out, list(items or []), force=force, jobs=jobs, progress=progress)
+        summary = build(
+            content_dir, out, list(items or []), force=force, jobs=jobs, progress=progress, workers=workers
+        )
     except UsageError as exc:
         print(f"handouts: error: {exc}", file=sys.stderr)
         return USAGE

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import watchfiles
 
+from .build import Workers
 from .cli import run_build
 from .paths import STYLES, TEMPLATES, display
 
@@ -25,8 +27,9 @@ def watch(content_dir: Path, out: Path, jobs: int | None, quiet: bool) -> int:
         if not quiet:
             print(text, file=sys.stderr, flush=True)
 
+    workers = Workers(jobs or os.cpu_count() or 1)  # kept between rebuilds: they stay warm
     try:
-        status = run_build(content_dir, out, jobs=jobs, quiet=quiet)
+        status = run_build(content_dir, out, jobs=jobs, quiet=quiet, workers=workers)
         folders = [p for p in (content_dir, TEMPLATES, STYLES) if p.is_dir()]
         if not content_dir.is_dir():
             return status  # "content folder not found" has been printed: nothing to watch
@@ -36,7 +39,9 @@ def watch(content_dir: Path, out: Path, jobs: int | None, quiet: bool) -> int:
         )
         for batch in changes:
             say("changed: " + ", ".join(sorted({display(Path(path)) for _, path in batch})))
-            run_build(content_dir, out, jobs=jobs, quiet=quiet)
+            run_build(content_dir, out, jobs=jobs, quiet=quiet, workers=workers)
     except KeyboardInterrupt:
         say("\nstopped watching.")
+    finally:
+        workers.stop()
     return 0

@@ -310,6 +310,86 @@ def test_workers_load_weasyprint_without_its_library_search() -> None:
     assert subprocesses("weasyprint") > 0  # the spy sees the search when it is not switched off
 
 
+def _processes() -> list[tuple[int, int, int]]:
+    """(pid, parent pid, session id) of every live process (Linux)."""
+    found = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            state, ppid, _, session = (Path("/proc", entry, "stat").read_text().rsplit(")", 1)[1].split())[:4]
+        except (OSError, ValueError):
+            continue
+        if state != "Z":
+            found.append((int(entry), int(ppid), int(session)))
+    return found
+
+
+def _in_session(session: int) -> list[int]:
+    return [pid for pid, _, sid in _processes() if sid == session]
+
+
+def _workers(build: int) -> list[int]:
+    """The render workers of a build: the children of its fork server."""
+    table = _processes()
+    servers = {pid for pid, ppid, _ in table if ppid == build}
+    return [pid for pid, ppid, _ in table if ppid in servers]
+
+
+def _start(content: Path, out: Path) -> subprocess.Popen[str]:
+    """A build in its own session, as a terminal starts it (Ctrl-C reaches the whole group)."""
+    command = [sys.executable, "build.py", *build_args(content, out, "--jobs", "2")]
+    pipe, both = subprocess.PIPE, subprocess.STDOUT
+    return subprocess.Popen(command, cwd=PROJECT, stdout=pipe, stderr=both, text=True, start_new_session=True)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_stops_a_build_without_a_traceback_and_keeps_what_was_built(
+    content_copy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    with _start(content_copy, out) as process:  # the whole shipped content: the booklet takes seconds
+        assert process.stdout is not None
+        printed = []
+        for line in process.stdout:  # wait until the first handout is done, then press Ctrl-C
+            printed.append(line)
+            if re.match(r"\[\d+/\d+\] built ", line):
+                break
+        os.killpg(process.pid, signal.SIGINT)
+        printed.append(process.stdout.read())
+        assert process.wait(timeout=60) == 130, "".join(printed)
+    output = "".join(printed)
+    assert "Traceback" not in output
+    assert "handouts: interrupted. The PDFs finished so far are saved; run again to do the rest." in output
+    built = re.findall(r"\] built (\S+)", output)
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert built and sorted(built) == sorted(key for key in manifest if key != TREE), output
+    assert all((out / f"{key}.pdf").is_file() for key in built)
+    assert "booklet" not in built and not (out / "booklet.pdf").exists()  # the interruption was real
+    wait_for(lambda: not _in_session(process.pid), "the workers to stop", timeout=30)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_worker_is_reported_and_the_next_build_recovers(
+    content_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    with _start(content_copy, out) as process:
+        wait_for(lambda: _workers(process.pid) or process.poll() is not None, "a render worker")
+        os.kill(_workers(process.pid)[0], signal.SIGKILL)  # as the out-of-memory killer would
+        output = process.communicate(timeout=120)[0]
+    assert process.returncode == 1, output
+    assert "Traceback" not in output
+    assert re.search(
+        r"^\S*out: error: a render worker stopped unexpectedly \(killed, or out of memory\?\): "
+        r"\d+ output\(s\) not rendered\n    hint: run the build again; what was built is kept$",
+        output,
+        re.M,
+    ), output
+    wait_for(lambda: not _in_session(process.pid), "the other workers to stop", timeout=30)
+    code, err = cli(capsys, *build_args(content_copy, out, "--jobs", "2", "-q"))
+    assert code == 0, err
+    assert (out / "booklet.pdf").is_file()
+
+
 def test_errors_are_reported_again_on_every_build_until_fixed(
     site: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -412,10 +492,12 @@ def watching(
         "--out",
         str(out),
         "--jobs",
-        "1",
+        "2",
     ]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, cwd=PROJECT, stdout=sink, stderr=subprocess.STDOUT)
+    with log.open("wb") as sink:  # in its own session, as a terminal starts it: Ctrl-C reaches all
+        process = subprocess.Popen(
+            command, cwd=PROJECT, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         yield process, content, out, log
     finally:
@@ -437,6 +519,7 @@ def test_watch_rebuilds_on_changes_reports_errors_and_stops_on_ctrl_c(
     assert {ARTICLE, *CARDS} <= set(files(out))
     assert re.search(r"^watching .+/, templates/, styles/ \(Ctrl-C to stop\)$", printed(), re.M)
     time.sleep(0.5)  # let the watcher start
+    workers = _workers(process.pid) if sys.platform.startswith("linux") else []
 
     card = content / "metaphors/droog-bos.md"
     good = card.read_text(encoding="utf-8")
@@ -463,7 +546,12 @@ def test_watch_rebuilds_on_changes_reports_errors_and_stops_on_ctrl_c(
     )
     assert process.poll() is None, printed()
 
-    process.send_signal(signal.SIGINT)
+    if sys.platform.startswith("linux"):  # the same workers, warm, rendered the rebuilds
+        assert workers and _workers(process.pid) == workers
+
+    os.killpg(process.pid, signal.SIGINT)
     assert process.wait(timeout=30) == 0, printed()
     assert "Traceback" not in printed()
     assert "stopped watching" in printed()
+    if sys.platform.startswith("linux"):
+        wait_for(lambda: not _in_session(process.pid), "the workers to stop", timeout=30)
