@@ -322,7 +322,7 @@ class Workers:
         from multiprocessing import forkserver
 
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["handouts.build", "handouts.pdf", "handouts.engine"])
+        context.set_forkserver_preload(["handouts.pdf", "handouts.engine"])
         forkserver.ensure_running()
         self.pool = ProcessPoolExecutor(self.count, mp_context=context, initializer=_ignore_interrupts)
 
@@ -418,17 +418,19 @@ def render_all(
         write_manifest(out, manifest)
         progress.done(result.key, ok=not result.problems)
 
+    from .pdf import render
+
     if workers.pool is None:
         for job in jobs_list:
             progress.begin(job.key)
-            finish(run_job(job))
+            finish(render(job))
         return
     from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
 
     futures = {}
     for job in jobs_list:
-        futures[workers.pool.submit(run_job, job)] = job
+        futures[workers.pool.submit(render, job)] = job
         progress.begin(job.key)
     lost = []
     for future in as_completed(futures):
@@ -451,22 +453,6 @@ def render_all(
         )
         write_manifest(out, manifest)
         workers.stop()  # the pool is unusable: the next build (in watch) starts new workers
-
-
-def run_job(job: RenderJob) -> RenderResult:
-    """Runs in a worker: render, check, and for the booklet pad and impose. Never raises."""
-    from . import pdf
-
-    try:
-        return pdf.render(job)
-    except Exception as exc:  # a bug, not a content problem: report it on the item
-        problem = Problem(
-            display(job.source),
-            None,
-            f"internal error while rendering: {type(exc).__name__}: {exc}",
-            "this is a bug in handouts; please report it with the file",
-        )
-        return pdf.RenderResult(job.key, None, 0, (problem,))
 
 
 def check(content_dir: Path) -> list[Problem]:

@@ -90,7 +90,23 @@ class _Collect(logging.Handler):
 
 
 def render(job: RenderJob) -> RenderResult:
-    """Render one job. Content problems come back as values; nothing is raised for them."""
+    """Render one job (in a worker): render, check, and for the booklet pad and impose.
+
+    Never raises: content problems come back as values, and so does a bug, on its item.
+    """
+    try:
+        return _render(job)
+    except Exception as exc:
+        problem = Problem(
+            display(job.source),
+            None,
+            f"internal error while rendering: {type(exc).__name__}: {exc}",
+            "this is a bug in handouts; please report it with the file",
+        )
+        return RenderResult(job.key, None, 0, (problem,))
+
+
+def _render(job: RenderJob) -> RenderResult:
     os.environ["SOURCE_DATE_EPOCH"] = str(job.source_date_epoch)
     from .engine import weasyprint  # first: it imports WeasyPrint the quick way
 

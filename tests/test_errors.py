@@ -484,6 +484,29 @@ def test_the_last_good_pdf_of_a_broken_item_is_kept(
     assert not list(out.rglob("*.tmp"))
 
 
+def test_a_bug_while_rendering_is_an_error_on_its_item_and_the_rest_still_builds(
+    content_copy: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from handouts import pdf
+
+    real = pdf._render
+
+    def buggy(job: pdf.RenderJob) -> pdf.RenderResult:
+        if job.key == "metaphors/droog-bos":
+            raise KeyError("simulated bug")
+        return real(job)
+
+    monkeypatch.setattr(pdf, "_render", buggy)  # --jobs 1 renders in this process
+    (content_copy / "booklet.yml").unlink()  # not needed here, and slow
+    out = tmp_path / "out"
+    code, err = run(capfd, "build", "--content", str(content_copy), "--out", str(out), "--jobs", "1")
+    assert code == 1, err
+    problem = "internal error while rendering: KeyError: 'simulated bug'"
+    assert_reported(err, "metaphors/droog-bos.md", None, problem, "this is a bug in handouts; please report")
+    assert pdfs(out) == HANDOUTS - {"metaphors/droog-bos.pdf"}
+    assert re.search(r"^9 built, 0 unchanged, 1 failed in ", err, re.M), err
+
+
 # ---------------------------------------------------------------------------- check
 
 
