@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,21 +92,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:
         return int(exit_.code or 0)
     try:
-        if options.command == "check":
-            return run_check(options.content, options.quiet)
-        if options.command == "watch":
-            from .watch import watch
-
-            return watch(options.content, options.out, options.jobs, options.quiet)
-        return run_build(
-            options.content, options.out, options.items, options.force, options.jobs, options.quiet
-        )
+        with _stop_like_ctrl_c():
+            return _run(options)
     except KeyboardInterrupt:
         print(
             "\nhandouts: interrupted. The PDFs finished so far are saved; run again to do the rest.",
             file=sys.stderr,
         )
         return INTERRUPTED
+
+
+def _run(options: argparse.Namespace) -> int:
+    if options.command == "check":
+        return run_check(options.content, options.quiet)
+    if options.command == "watch":
+        from .watch import watch
+
+        return watch(options.content, options.out, options.jobs, options.quiet)
+    return run_build(options.content, options.out, options.items, options.force, options.jobs, options.quiet)
+
+
+@contextmanager
+def _stop_like_ctrl_c() -> Iterator[None]:
+    """``kill`` (SIGTERM) or a hang-up stops a build as Ctrl-C does, render workers included.
+
+    By default those signals end only this process, and its workers (which hold each other's
+    pipes open) would then wait for work forever.
+    """
+    numbers = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    if threading.current_thread() is not threading.main_thread():
+        numbers = []  # signal handlers can only be set from the main thread
+    previous = {number: signal.signal(number, _interrupt) for number in numbers}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _interrupt(number: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def run_check(content_dir: Path, quiet: bool = False) -> int:

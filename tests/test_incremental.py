@@ -504,6 +504,8 @@ def watching(
         if process.poll() is None:
             process.kill()
             process.wait()
+        if sys.platform.startswith("linux") and _in_session(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)  # a failed test leaves no workers behind
 
 
 def test_watch_rebuilds_on_changes_reports_errors_and_stops_on_ctrl_c(
@@ -555,3 +557,15 @@ def test_watch_rebuilds_on_changes_reports_errors_and_stops_on_ctrl_c(
     assert "stopped watching" in printed()
     if sys.platform.startswith("linux"):
         wait_for(lambda: not _in_session(process.pid), "the workers to stop", timeout=30)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_kill_stops_watch_and_its_workers(watching: tuple[subprocess.Popen[bytes], Path, Path, Path]) -> None:
+    """``kill`` reaches only the main process: it must stop the workers itself, or they wait forever."""
+    process, _, _, log = watching
+    wait_for(lambda: "(Ctrl-C to stop)" in log.read_text() or process.poll() is not None, "the first build")
+    assert _workers(process.pid), log.read_text()
+    process.terminate()  # SIGTERM, to the main process only
+    assert process.wait(timeout=30) == 0, log.read_text()
+    assert "Traceback" not in log.read_text()
+    wait_for(lambda: not _in_session(process.pid), "the workers to stop", timeout=30)
