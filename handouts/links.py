@@ -24,9 +24,18 @@ class Link:
 
     @property
     def printed(self) -> Markup:
-        """The URL as printed: no scheme, and allowed to wrap only after a slash."""
+        """The URL as printed: no scheme, wrapping after a slash, not at a hyphen.
+
+        A reader types it from paper: a line that ends in "belasting-en-" leaves them
+        guessing whether the hyphen belongs to the address. A part too long for a column
+        (over 30 characters) may still wrap at its hyphens.
+        """
         text = self.url.split("://", 1)[-1].rstrip("/")
-        return Markup("/<wbr>").join(text.split("/"))
+        parts = [
+            Markup('<span class="url-part">{}</span>').format(part) if len(part) <= 30 else part
+            for part in text.split("/")
+        ]
+        return Markup("/<wbr>").join(parts)
 
 
 def booking_link(practice: Practice) -> Link:

@@ -79,6 +79,24 @@ def test_article_ends_with_both_qr_codes(built: Path, slug: str) -> None:
     assert "Maak een afspraak" in flat(last)
 
 
+def test_printed_addresses_wrap_after_a_slash_never_at_a_hyphen(built: Path) -> None:
+    """A reader types the address from paper: "belasting-en-" at a line end is ambiguous."""
+    pdfs = sorted(built.rglob("*.pdf"))
+    urls = {article_url(p.stem) for p in (CONTENT / "articles").glob("*.md")}
+    assert any(len(url) > 45 for url in urls)  # long enough to wrap in a QR block's column
+    printed = []
+    for pdf in pdfs:
+        for text in page_texts(pdf):
+            lines = text.splitlines()
+            for line, following in zip(lines, [*lines[1:], ""], strict=True):
+                if re.fullmatch(r"www\.kine-tim\.be\S*", line):
+                    printed.append(line + (following if line.endswith("/") else ""))
+                    # pdfium joins a line that ends in a hyphen to the next, with U+FFFE between
+                    assert "\ufffe" not in line and not line.endswith("-"), f"{pdf.name}: {line!r}"
+    for url in urls:  # each address is printed whole somewhere: no part was lost to a wrap
+        assert url.split("://", 1)[1] in printed, url
+
+
 def test_qr_codes_are_at_least_2_cm(built: Path) -> None:
     pdf = built / "metaphors" / "glas-water.pdf"
     scale = 4.0  # 288 dpi
