@@ -1,8 +1,8 @@
 """HTML to PDF with WeasyPrint, offline and sandboxed.
 
-WeasyPrint is imported inside ``render`` (through ``engine``), so that importing this module
-(and a build with nothing to render) stays fast. ``render`` runs in worker processes: its
-argument and result are plain picklable values.
+WeasyPrint is imported only when something renders (through ``engine``), so that importing
+this module (and a build with nothing to render) stays fast. ``render`` runs in worker
+processes: its argument and result are plain picklable values, and it never raises.
 """
 
 from __future__ import annotations
