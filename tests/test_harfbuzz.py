@@ -29,8 +29,21 @@ sys.exit(main(sys.argv[1:]))
 
 def build_without_subset(out: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-W", "error", "-c", WITHOUT_SUBSET, "build", "--content", str(CONTENT)]
-        + ["--out", str(out), "--jobs", "1", "--force"],
+        [
+            sys.executable,
+            "-W",
+            "error",
+            "-c",
+            WITHOUT_SUBSET,
+            "build",
+            "--content",
+            str(CONTENT),
+            "--out",
+            str(out),
+            "--jobs",
+            "1",
+            "--force",
+        ],
         cwd=PROJECT,
         capture_output=True,
         text=True,
