@@ -7,12 +7,16 @@ Markdown, Jinja2 or WeasyPrint), so ``check`` and no-op builds stay fast.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Callable
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import yaml
 
@@ -20,10 +24,12 @@ from .frontmatter import (
     Collector,
     Fields,
     Source,
-    _Loader,
+    compose_mapping,
+    control_char,
     did_you_mean,
     parse_mapping,
     read_text,
+    shorten,
     split_front_matter,
 )
 from .models import (
@@ -83,13 +89,17 @@ SECTION_FIELDS = {"title": True, "items": True}
 KEY_POINTS_MAX = 3
 
 # Raw HTML that could fetch, attach or run something is not content.
-FORBIDDEN_TAGS_RE = re.compile(
-    r"<\s*(script|link|iframe|object|embed|style|base|meta|form|input|video|audio|source)\b"
-    r"|<[^>]*\brel\s*=\s*[\"']?(attachment)",
-    re.IGNORECASE,
+FORBIDDEN_TAGS = frozenset(
+    "script link iframe frame frameset object embed applet style base meta form input button"
+    " textarea select video audio source track picture portal template".split()
 )
-MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-HTML_SRC_RE = re.compile(r"""<\s*img\b[^>]*\bsrc\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+WEB_SCHEMES = ("http", "https", "mailto", "tel")  # the links a handout may carry
+IMAGE_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp")
+IMAGE_LIMIT = 20_000_000  # bytes
+NESTING_LIMIT = 20  # levels of blockquotes, lists and tags in the text: deeper is not a handout
+WORD_LIMIT = 50  # characters without a place to break: more cannot fit on a line of any handout
+BREAKS_RE = re.compile(r"[\s\-/\u00ad\u200b\u2010-\u2014]+")
+VOID_TAGS = frozenset("area br col embed hr img input link meta source track wbr".split())
 
 
 def split_name(path: Path, out: Collector) -> tuple[str, str] | None:
@@ -100,11 +110,11 @@ def split_name(path: Path, out: Collector) -> tuple[str, str] | None:
         slug, lang = stem, DEFAULT_LANG
     if SLUG_RE.match(slug):
         return slug, lang
-    suggestion = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") or "name"
+    suggestion = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-")[:60].strip("-") or "name"
     out.add(
         path,
         None,
-        f"file name '{path.name}' is not a valid slug",
+        f"file name '{shorten(path.name)}' is not a valid slug",
         f"use lowercase letters, digits and single hyphens: rename it to '{suggestion}.md'"
         f" (a translation: '{suggestion}.fr.md' or '{suggestion}.en.md')",
     )
@@ -112,31 +122,108 @@ def split_name(path: Path, out: Collector) -> tuple[str, str] | None:
 
 
 def check_body(source: Source, out: Collector, root: Path) -> tuple[Path, ...] | None:
-    """Check the Markdown body: not empty, no forbidden HTML, images that exist inside content/."""
+    """Check the Markdown body as it will be rendered.
+
+    The body is converted to HTML (as the renderer will get it) and that HTML is checked:
+    no raw HTML that could fetch, attach or run something, only web links, images that exist
+    inside content/ and can be drawn, no nesting too deep to lay out and no word too long
+    for a line. Control characters are refused first, with their line.
+    """
     if not source.body.strip():
         out.add(source.path, source.body_line, "the text is empty", "write the text below the front matter")
         return None
-    images: list[Path] = []
+    lines = source.body.splitlines()
     ok = True
-    for number, line in enumerate(source.body.splitlines(), start=source.body_line):
-        tag = FORBIDDEN_TAGS_RE.search(line)
-        if tag:
+    for number, line in enumerate(lines, start=source.body_line):
+        bad = control_char(line)
+        if bad:
             ok = False
             out.add(
                 source.path,
                 number,
-                f"raw HTML <{tag.group(1).lower()}> is not allowed in content"
-                if tag.group(1)
-                else "an attachment (rel=attachment) is not allowed in content",
+                f"the text contains the control character {bad}",
+                "remove it; it is invisible in most editors: retype the line",
+            )
+    if not ok:
+        return None
+    from .markup import to_html
+
+    try:
+        html = to_html(source.body)
+    except RecursionError:
+        out.add(
+            source.path,
+            source.body_line,
+            f"the text is nested too deeply (quotes or lists more than {NESTING_LIMIT} levels)",
+            "use fewer '>' or less indentation",
+        )
+        return None
+    scan = _BodyScan()
+    scan.feed(html)
+    scan.close()
+
+    def line_with(*needles: str) -> int:
+        for needle in needles:
+            needle = needle.strip()[:40]
+            if not needle:
+                continue
+            for number, line in enumerate(lines, start=source.body_line):
+                if needle.lower() in line.lower():
+                    return number
+        return source.body_line
+
+    images: list[Path] = []
+    for kind, value in scan.found:
+        if kind == "tag":
+            ok = False
+            out.add(
+                source.path,
+                line_with(f"<{value}"),
+                f"raw HTML <{value}> is not allowed in content",
                 "use plain Markdown; styles and templates belong in styles/ and templates/",
             )
-        for match in [*MD_IMAGE_RE.finditer(line), *HTML_SRC_RE.finditer(line)]:
-            target = resolve_local(source.path.parent, match.group(1), root)
+        elif kind == "attachment":
+            ok = False
+            out.add(
+                source.path,
+                line_with(value, "attachment"),
+                "an attachment (rel=attachment) is not allowed in content",
+                "a handout is paper: link to a web page instead",
+            )
+        elif kind == "deep":
+            ok = False
+            out.add(
+                source.path,
+                line_with(value),
+                f"the text is nested too deeply (quotes, lists or tags more than {NESTING_LIMIT} levels)",
+                "use fewer '>' or less indentation",
+            )
+        elif kind == "word":
+            ok = False
+            out.add(
+                source.path,
+                line_with(value[:20]),
+                f"a word of {len(value)} characters ('{shorten(value, 30)}') does not fit on a line:"
+                " it would run off the page",
+                "break it up with spaces or hyphens",
+            )
+        elif kind == "href":
+            reason = _link_problem(value)
+            if reason:
+                ok = False
+                out.add(
+                    source.path,
+                    line_with(value),
+                    reason,
+                    "a handout may link to web pages (https://...), e-mail (mailto:) and phones (tel:)",
+                )
+        elif kind == "src":
+            target = resolve_local(source.path.parent, value, root)
             if isinstance(target, str):
                 ok = False
                 out.add(
                     source.path,
-                    number,
+                    line_with(value, "]:"),
                     target,
                     "put the image in content/images/ and refer to it as ../images/NAME.svg",
                 )
@@ -145,21 +232,161 @@ def check_body(source: Source, out: Collector, root: Path) -> tuple[Path, ...] |
     return tuple(images) if ok else None
 
 
+def _link_problem(href: str) -> str | None:
+    """Why a link in the text is refused, or None."""
+    shown = shorten(href)
+    if href.startswith("#"):
+        return None
+    try:
+        parsed = urlparse(href)
+        parsed.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        return f"the link '{shown}' is not a valid web address"
+    if parsed.scheme.lower() in WEB_SCHEMES:
+        if parsed.scheme.lower() in ("http", "https") and not parsed.netloc:
+            return f"the link '{shown}' has no site name"
+        return None
+    if not parsed.scheme:
+        return f"the link '{shown}' points to a file, not to a web page"
+    return f"the link '{shown}' uses '{shorten(parsed.scheme, 20)}:', which is not a web address"
+
+
+class _BodyScan(HTMLParser):
+    """What the rendered HTML of a body asks for: tags, links, images, attachments, words."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, str]] = []
+        self.open: list[str] = []
+        self.deep = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._element(tag, attrs)
+        if tag not in VOID_TAGS:
+            self.open.append(tag)
+            if len(self.open) > NESTING_LIMIT and not self.deep:
+                self.deep = True
+                self.found.append(("deep", self.get_starttag_text() or ""))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._element(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.open:
+            while self.open and self.open.pop() != tag:
+                pass
+
+    def handle_data(self, data: str) -> None:
+        for word in BREAKS_RE.split(data):
+            if len(word) > WORD_LIMIT:
+                self.found.append(("word", word))
+
+    def _element(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in FORBIDDEN_TAGS:
+            self.found.append(("tag", tag))
+        for name, value in attrs:
+            value = value or ""
+            if name == "rel" and "attachment" in value.lower().split():
+                self.found.append(("attachment", self.get_starttag_text() or ""))
+            elif name in ("href", "xlink:href") or (name == "src" and tag != "img"):
+                self.found.append(("href", value))
+            elif name == "src":
+                self.found.append(("src", value))
+            elif name in ("srcset", "data", "poster", "background", "formaction", "action"):
+                self.found.append(("tag", f"{tag} {name}="))
+
+
 def resolve_local(base: Path, ref: str, root: Path) -> Path | str:
-    """Resolve a reference to a local file inside ``root``, or explain why not."""
-    parsed = urlparse(ref)
+    """Resolve a reference to a local image file inside ``root``, or explain why not."""
+    shown = shorten(ref)
+    try:
+        parsed = urlparse(ref)
+    except ValueError:
+        return f"image '{shown}' is not a valid address"
     if parsed.scheme in ("http", "https"):
-        return f"image '{ref}' is on the internet; rendering is offline and cannot fetch it"
+        return f"image '{shown}' is on the internet; rendering is offline and cannot fetch it"
     if parsed.scheme == "data":
-        return f"image '{ref[:30]}...' is embedded as data; save it as a file in content/images/"
+        return f"image '{shorten(ref, 30)}' is embedded as data; save it as a file in content/images/"
     if parsed.scheme:
-        return f"image '{ref}' uses '{parsed.scheme}:'; only files inside content/ can be used"
-    target = (base / parsed.path).resolve()
-    if not target.is_relative_to(root.resolve()):
-        return f"image '{ref}' is outside the content folder"
-    if not target.is_file():
-        return f"image '{ref}' not found"
-    return target
+        return f"image '{shown}' uses '{shorten(parsed.scheme, 20)}:'; only files inside content/ can be used"
+    relative = unquote(parsed.path)
+    if "\0" in relative:
+        return f"image '{shown}' contains a NUL character"
+    if any(len(part.encode()) > 255 for part in Path(relative).parts):
+        return f"image '{shown}' has a file name longer than 255 bytes"
+    try:
+        target = (base / relative).resolve()
+        if not target.is_relative_to(root.resolve()):
+            return f"image '{shown}' is outside the content folder"
+        if not target.is_file():
+            return f"image '{shown}' not found"
+        info = target.stat()
+    except (OSError, ValueError, RuntimeError) as exc:
+        return f"image '{shown}' cannot be read: {getattr(exc, 'strerror', None) or exc}"
+    problem = _image_problem(target, info.st_mtime_ns, info.st_size)
+    return f"image '{shown}' {problem}" if problem else target
+
+
+@functools.lru_cache(maxsize=256)
+def _image_problem(path: Path, mtime_ns: int, size: int) -> str | None:
+    """Why the renderer could not draw this image file, or None (checked once per version)."""
+    suffix = path.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
+        return "is not an image file: use an .svg, .png or .jpg file"
+    if size > IMAGE_LIMIT:
+        return f"is too large ({size // 1_000_000} MB; at most {IMAGE_LIMIT // 1_000_000} MB)"
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return "is not a regular file"
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                data = handle.read(IMAGE_LIMIT)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}"
+    if suffix == ".svg":
+        return _svg_problem(data)
+    return _raster_problem(data, suffix)
+
+
+def _svg_problem(data: bytes) -> str | None:
+    import xml.etree.ElementTree as ElementTree  # noqa: N813 (the usual name)
+
+    head = data[:4096].lower()
+    if b"<!doctype" in head or b"<!entity" in data.lower():
+        return "declares a DOCTYPE or entities, which are refused: save it as plain SVG"
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError as exc:
+        return f"is not a valid SVG file: {exc} (the file is damaged, or not SVG)"
+    except (ValueError, RecursionError) as exc:
+        return f"is not a valid SVG file: {type(exc).__name__}"
+    if not root.tag.endswith("svg"):
+        return f"is not an SVG image (it starts with <{shorten(root.tag.rpartition('}')[2], 20)}>)"
+    return None
+
+
+def _raster_problem(data: bytes, suffix: str) -> str | None:
+    import io
+    import warnings
+
+    from PIL import Image  # a dependency of WeasyPrint
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a decompression bomb warning is a refusal
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                if image.width * image.height > 50_000_000:
+                    return f"has too many pixels ({image.width} x {image.height})"
+    except Exception as exc:  # Pillow raises many kinds for a damaged file
+        reason = str(exc) or type(exc).__name__
+        return f"cannot be drawn: {shorten(reason, 80)} (the file is damaged, or not a {suffix[1:].upper()})"
+    return None
 
 
 def read_yaml_file(path: Path, spec: dict[str, bool], out: Collector) -> tuple[str, Fields] | None:
@@ -199,7 +426,9 @@ def load_practice(root: Path, out: Collector) -> Practice | None:
                 "logo", target.replace("image", "logo", 1), "give a path under content/, e.g. images/logo.svg"
             )
         elif target.suffix.lower() not in (".svg", ".png"):
-            fields.error("logo", f"logo '{logo_ref}' is not an SVG or PNG file", "use an .svg or .png file")
+            fields.error(
+                "logo", f"logo '{shorten(logo_ref)}' is not an SVG or PNG file", "use an .svg or .png file"
+            )
         else:
             logo = target
     if not (fields.ok and name and phone and website and booking and blog):
@@ -262,7 +491,7 @@ def load_metaphor(
     if article is not None and article not in article_slugs:
         fields.error(
             "article",
-            f"unknown article '{article}'",
+            f"unknown article '{shorten(article)}'",
             did_you_mean(article, article_slugs)
             or "use the file name of an article in content/articles/, without .md",
         )
@@ -284,84 +513,125 @@ def load_metaphor(
         article=article,
         illustration=illustration,
         illustration_alt=fields.text("illustration_alt"),
-        order=fields.integer("order") or 0,
+        order=_order(fields),
         tags=fields.string_list("tags"),
     )
+
+
+def _order(fields: Fields) -> int:
+    order = fields.integer("order")
+    if order is not None and not 0 <= order <= 9999:
+        fields.error("order", "'order' must be a number from 0 to 9999", "write e.g. 'order: 3'")
+        return 0
+    return order or 0
 
 
 def load_booklet(root: Path, out: Collector, known: set[str], valid: set[str]) -> Booklet | None:
     path = root / "booklet.yml"
     if not path.is_file():
         return None
-    read = read_yaml_file(path, BOOKLET_FIELDS, out)
-    if read is None:
+    text = read_text(path, out)
+    if text is None:
         return None
-    text, fields = read
+    composed = compose_mapping(path, text, 1, out)
+    if composed is None:
+        return None
+    values, lines, nodes = composed
+    fields = Fields(path, values, lines, BOOKLET_FIELDS, out, line=1)
     title, subtitle, intro = fields.text("title"), fields.text("subtitle"), fields.text("intro")
+    raw_sections = values.get("sections")
     sections = []
-    for raw, line, item_lines in _section_nodes(text):
-        section_fields = Fields(path, raw, {}, SECTION_FIELDS, out, line=line)
-        section_title = section_fields.text("title")
-        items = raw.get("items")
-        if not isinstance(items, list):
-            out.add(
-                path,
-                line,
-                "'items' must be a list",
-                "write each item on its own line: '- metaphors/glas-water'",
-            )
-            continue
-        good = []
-        for item, item_line in zip(items, item_lines, strict=False):
-            key = str(item).strip()
-            if key in valid:
-                good.append(key)
-            elif key in known:  # without it the booklet would be silently incomplete: keep the last good one
-                out.add(
-                    path,
-                    item_line,
-                    f"'{key}' has errors, so the booklet is not built",
-                    "fix the errors reported for that file; until then the last good booklet is kept",
-                )
-            else:
-                out.add(
-                    path,
-                    item_line,
-                    f"unknown item '{key}'",
-                    did_you_mean(key, known) or "write items as metaphors/<slug> or articles/<slug>",
-                )
-        if section_title:
-            sections.append(Section(section_title, tuple(good)))
-    if "sections" in fields.values and not isinstance(fields.values["sections"], list):
+    seen: dict[str, int] = {}
+    if "sections" in values and not isinstance(raw_sections, list):
         fields.error("sections", "'sections' must be a list", "start each section with '- title: ...'")
+    elif isinstance(raw_sections, list):
+        section_nodes = nodes["sections"].value
+        if not raw_sections:
+            fields.error("sections", "'sections' is empty", "add a section: '- title: ...' with its items")
+        for raw, node in zip(raw_sections, section_nodes, strict=True):
+            line = node.start_mark.line + 1
+            if not isinstance(raw, dict):
+                out.add(
+                    path,
+                    line,
+                    "a section must have a title and items",
+                    "write '- title: ...' and, below it, 'items:' with one '- metaphors/<slug>' a line",
+                )
+                continue
+            item_lines = {str(k.value): v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+            key_lines = {
+                str(k.value): k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)
+            }
+            section_fields = Fields(path, raw, key_lines, SECTION_FIELDS, out, line=line)
+            section_title = section_fields.text("title")
+            items = raw.get("items")
+            if "items" not in raw:
+                continue  # reported as missing
+            if not isinstance(items, list):
+                section_fields.error(
+                    "items",
+                    "'items' must be a list",
+                    "write each item on its own line: '- metaphors/glas-water'",
+                )
+                continue
+            if not items:
+                section_fields.error(
+                    "items",
+                    f"the section '{shorten(section_title or '')}' has no items",
+                    "list its items below 'items:', one '- metaphors/<slug>' a line, or remove the section",
+                )
+                continue
+            good = []
+            for item, item_node in zip(items, item_lines["items"].value, strict=True):
+                item_line = item_node.start_mark.line + 1
+                if not isinstance(item, str) or not item.strip():
+                    out.add(
+                        path,
+                        item_line,
+                        f"an item must be a name like metaphors/<slug>, not {shorten(item)}",
+                        "write each item on its own line: '- metaphors/glas-water'",
+                    )
+                    continue
+                key = item.strip()
+                if key in seen:
+                    out.add(
+                        path,
+                        item_line,
+                        f"'{shorten(key)}' is already in the booklet (line {seen[key]})",
+                        "an item can be in the booklet once: remove one of them",
+                    )
+                    continue
+                seen[key] = item_line
+                if key in valid:
+                    good.append(key)
+                elif key in known:  # without it the booklet would be silently incomplete
+                    out.add(
+                        path,
+                        item_line,
+                        f"'{key}' has errors, so the booklet is not built",
+                        "fix the errors reported for that file; until then the last good booklet is kept",
+                    )
+                else:
+                    out.add(
+                        path,
+                        item_line,
+                        f"unknown item '{shorten(key)}'",
+                        did_you_mean(key, known) or "write items as metaphors/<slug> or articles/<slug>",
+                    )
+            if section_title:
+                sections.append(Section(section_title, tuple(good)))
     if out.has_errors(path) or not title:
         return None
+    for key in sorted(valid - seen.keys()):
+        out.warn(
+            path,
+            lines.get("sections"),
+            f"'{key}' is in no section, so it is not in the booklet",
+            "add it to a section's items if it belongs in the booklet",
+        )
     return Booklet(
         path=path, title=title, subtitle=subtitle, intro=intro or "", sections=tuple(sections), text=text
     )
-
-
-def _section_nodes(text: str) -> list[tuple[dict[str, Any], int, list[int]]]:
-    """Each section of booklet.yml as (values, line, line of each item); the YAML is valid."""
-    node = yaml.compose(text, Loader=_Loader)
-    result: list[tuple[dict[str, Any], int, list[int]]] = []
-    if not isinstance(node, yaml.MappingNode):
-        return result
-    constructor = _Loader("")
-    for key_node, value_node in node.value:
-        if key_node.value != "sections" or not isinstance(value_node, yaml.SequenceNode):
-            continue
-        for section in value_node.value:
-            values = constructor.construct_object(section, deep=True)
-            item_lines: list[int] = []
-            if isinstance(section, yaml.MappingNode):
-                for k, v in section.value:
-                    if k.value == "items" and isinstance(v, yaml.SequenceNode):
-                        item_lines = [item.start_mark.line + 1 for item in v.value]
-            result.append(
-                (values if isinstance(values, dict) else {}, section.start_mark.line + 1, item_lines)
-            )
-    return result
 
 
 def discover(root: Path, kind: str, out: Collector) -> tuple[dict[str, Path], set[str]]:

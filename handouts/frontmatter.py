@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,38 @@ YAML_BEGINS = {
 
 class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
     """Safe YAML without implicit timestamps: dates are checked by us, with good messages."""
+
+
+ECHO_LIMIT = 60  # characters of a user's value shown in a message: never print a value unbounded
+VALUE_LIMIT = 10_000  # YAML values (after aliases) in one field: more is an alias bomb
+DEPTH_LIMIT = 20  # nesting of YAML lists and mappings in one field
+FILE_LIMIT = 2_000_000  # bytes: a content text file larger than this is not a handout
+URL_LIMIT = 213  # bytes: the most a QR code of version 10 (57 x 57 modules, level M) holds;
+# larger codes are too fine to scan at the printed size (2 cm)
+CONTROL_CHARS = {chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127)}
+YAML_TAG = "tag:yaml.org,2002:"
+
+
+def shorten(value: object, limit: int = ECHO_LIMIT) -> str:
+    """A user's value as echoed in a message: at most ``limit`` characters, then an ellipsis."""
+    text = value if isinstance(value, str) else _show(value)
+    text = text.replace("\n", " ")
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _show(value: object) -> str:
+    try:
+        return repr(value) if not isinstance(value, (int, float)) or isinstance(value, bool) else str(value)
+    except ValueError:  # an integer too long to print
+        return "a very long number"
+
+
+def control_char(text: str) -> str | None:
+    """The first ASCII control character in ``text`` (tab and line ends allowed), as U+XXXX."""
+    for char in text:
+        if char in CONTROL_CHARS:
+            return f"U+{ord(char):04X}"
+    return None
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -82,11 +116,54 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"did you mean '{by_tail[match[0]]}'?" if match else ""
 
 
-def read_text(path: Path, out: Collector) -> str | None:
+def read_bytes(path: Path, out: Collector, limit: int = FILE_LIMIT) -> bytes | None:
+    """A regular file's bytes; anything else (a pipe, a device, a dangling link) is reported."""
+    if path.is_symlink() and not path.exists():
+        out.add(
+            path,
+            None,
+            f"a link to '{shorten(os.readlink(path))}', which does not exist",
+            "remove the link, or put the file it points to back",
+        )
+        return None
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except (OSError, ValueError) as exc:
+        out.add(path, None, f"cannot read file: {getattr(exc, 'strerror', None) or exc}", _read_hint(exc))
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            out.add(
+                path, None, "not a regular file (a pipe, a device or a socket)", "replace it with a text file"
+            )
+            return None
+        if info.st_size > limit:
+            out.add(
+                path,
+                None,
+                f"file too large ({info.st_size // 1000} kB; at most {limit // 1000} kB)",
+                "split the text, or make the image smaller",
+            )
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(limit + 1)[:limit]
     except OSError as exc:
-        out.add(path, None, f"cannot read file: {exc.strerror}")
+        out.add(path, None, f"cannot read file: {exc.strerror}", _read_hint(exc))
+        return None
+    finally:
+        os.close(fd)
+
+
+def _read_hint(exc: Exception) -> str:
+    if isinstance(exc, PermissionError):
+        return "give yourself permission to read it (chmod u+r)"
+    return "check that the file exists and can be read"
+
+
+def read_text(path: Path, out: Collector) -> str | None:
+    data = read_bytes(path, out)
+    if data is None:
         return None
     try:
         return data.decode("utf-8-sig")
@@ -129,9 +206,31 @@ def split_front_matter(path: Path, text: str, out: Collector) -> Source | None:
 def parse_mapping(
     path: Path, text: str, first_line: int, out: Collector
 ) -> tuple[dict[str, Any], dict[str, int]] | None:
-    """Parse YAML that must be a mapping; return values and the line of each key."""
+    """Parse YAML that must be a mapping; return values and the line of each key.
+
+    A key whose value was refused is reported and left out of the values, but keeps its line
+    (so that it is not reported again as missing).
+    """
+    composed = compose_mapping(path, text, first_line, out)
+    return None if composed is None else composed[:2]
+
+
+def compose_mapping(
+    path: Path, text: str, first_line: int, out: Collector
+) -> tuple[dict[str, Any], dict[str, int], dict[str, yaml.Node]] | None:
+    """``parse_mapping``, and the YAML node of each value (for the lines inside it)."""
     try:
         node = yaml.compose(text, Loader=_Loader)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        out.add(
+            path,
+            first_line + text[: exc.position].count("\n"),
+            f"contains the control character U+{exc.character:04X}"
+            if isinstance(exc.character, int)
+            else "contains a character that is not allowed",
+            "remove it; it is invisible in most editors: retype the line",
+        )
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -142,31 +241,154 @@ def parse_mapping(
         out.add(
             path,
             line,
-            f"invalid YAML: {problem}",
+            f"invalid YAML: {shorten(problem, 120)}",
             "check the indentation and put quotes around text containing ': ' or '#'",
         )
         return None
+    except RecursionError:
+        out.add(path, first_line, "invalid YAML: nested too deeply", "write one 'name: value' per line")
+        return None
     if node is None:
-        return {}, {}
+        return {}, {}, {}
     if not isinstance(node, yaml.MappingNode):
-        out.add(path, first_line, "expected fields ('name: value' lines)")
+        kind = "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
+        out.add(
+            path,
+            first_line + node.start_mark.line,
+            f"expected fields ('name: value' lines), found {kind}",
+            "write one 'name: value' per line, starting at the left margin, without '- ' in front",
+        )
         return None
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
-    constructor = _Loader("")
+    nodes: dict[str, yaml.Node] = {}
     for key_node, value_node in node.value:
-        key = str(key_node.value)
         line = first_line + key_node.start_mark.line
-        if key in values:
-            out.add(path, line, f"field '{key}' appears twice", "keep one of them")
+        if not isinstance(key_node, yaml.ScalarNode):
+            out.add(
+                path,
+                line,
+                f"a field name must be a word, not {describe_node(key_node)}",
+                "write 'name: value', with a plain word before the colon",
+            )
             continue
-        try:
-            values[key] = constructor.construct_object(value_node, deep=True)
-        except yaml.YAMLError as exc:
-            out.add(path, line, f"invalid value for '{key}': {exc}")
+        key = str(key_node.value)
+        if key in lines:
+            out.add(path, line, f"field '{shorten(key)}' appears twice", "keep one of them")
             continue
         lines[key] = line
-    return values, lines
+        try:
+            values[key] = plain_value(value_node)
+        except BadValue as exc:
+            out.add(
+                path,
+                first_line + exc.line if exc.line is not None else line,
+                f"invalid value for '{shorten(key)}': {exc.reason}",
+                exc.hint,
+            )
+            continue
+        nodes[key] = value_node
+    return values, lines, nodes
+
+
+class BadValue(Exception):
+    """A YAML value refused while converting it, with the line (0-based) of the bad part."""
+
+    def __init__(self, reason: str, node: yaml.Node | None = None, hint: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = node.start_mark.line if node is not None else None
+        self.hint = hint or "write plain text, a number, a date or a list, without '!' tags"
+
+
+SCALAR_TAGS = {YAML_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")}
+
+
+def plain_value(node: yaml.Node) -> Any:
+    """A YAML node as plain Python values (str, int, float, bool, None, list, dict of str).
+
+    Never raises anything but ``BadValue``: explicit tags of the wrong kind, unknown tags,
+    keys that are not words, control characters, alias bombs and deep nesting are refused.
+    """
+    budget = [VALUE_LIMIT]
+    return _plain(node, 0, budget, _Loader(""))
+
+
+def _plain(node: yaml.Node, depth: int, budget: list[int], constructor: Any) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise BadValue(f"too large: more than {VALUE_LIMIT} values (a YAML alias repeated many times?)", node)
+    if depth > DEPTH_LIMIT:
+        raise BadValue(f"nested more than {DEPTH_LIMIT} levels deep", node)
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag not in SCALAR_TAGS:
+            raise BadValue(f"unknown YAML tag '{shorten(node.tag.replace(YAML_TAG, '!!'))}'", node)
+        text = str(node.value)
+        bad = control_char(text)
+        if bad:
+            raise BadValue(
+                f"contains the control character {bad}",
+                node,
+                "remove it; retype the text if you cannot see it",
+            )
+        if node.tag in (YAML_TAG + "str", YAML_TAG + "timestamp"):
+            return text  # dates are checked by the fields that hold them
+        try:
+            return constructor.construct_object(node)
+        except Exception:
+            kind = node.tag.replace(YAML_TAG, "")
+            name = {"int": "whole number", "float": "number", "bool": "yes/no value"}.get(kind, kind)
+            raise BadValue(
+                f"'{shorten(text)}' is not a valid {name}" if text else f"empty where a {name} was expected",
+                node,
+                "remove the '!!' tag, or write a value of that kind",
+            ) from None
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != YAML_TAG + "seq":
+            raise BadValue(f"unknown YAML tag '{shorten(node.tag.replace(YAML_TAG, '!!'))}' on a list", node)
+        return [_plain(child, depth + 1, budget, constructor) for child in node.value]
+    if isinstance(node, yaml.MappingNode):
+        if node.tag != YAML_TAG + "map":
+            raise BadValue(f"unknown YAML tag '{shorten(node.tag.replace(YAML_TAG, '!!'))}' on fields", node)
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise BadValue(
+                    f"a field name must be a word, not {describe_node(key_node)}",
+                    key_node,
+                    "write 'name: value', with a plain word before the colon",
+                )
+            key = str(key_node.value)
+            if key in result:
+                raise BadValue(f"field '{shorten(key)}' appears twice", key_node, "keep one of them")
+            result[key] = _plain(value_node, depth + 1, budget, constructor)
+        return result
+    raise BadValue("not a value", node)
+
+
+def describe_node(node: yaml.Node) -> str:
+    """A YAML node as a reader wrote it, roughly: '[a, b]', '{a: 1}', shortened."""
+
+    def flat(n: yaml.Node, depth: int) -> str:
+        if depth > 3:
+            return "…"
+        if isinstance(n, yaml.ScalarNode):
+            return str(n.value)
+        if isinstance(n, yaml.SequenceNode):
+            return "[" + ", ".join(flat(c, depth + 1) for c in n.value[:5]) + "]"
+        if isinstance(n, yaml.MappingNode):
+            pairs = (f"{flat(k, depth + 1)}: {flat(v, depth + 1)}" for k, v in n.value[:5])
+            return "{" + ", ".join(pairs) + "}"
+        return "?"
+
+    kind = (
+        "a list"
+        if isinstance(node, yaml.SequenceNode)
+        else "fields"
+        if isinstance(node, yaml.MappingNode)
+        else "a value"
+    )
+    return f"{kind} '{shorten(flat(node, 0))}'"
 
 
 class Fields:
@@ -183,15 +405,15 @@ class Fields:
     ) -> None:
         self.path, self.values, self.lines, self.out, self.line = path, values, lines, out, line
         self.ok = True
-        for key in values:
+        for key in lines:
             if key not in spec:
                 self.error(
                     key,
-                    f"unknown field '{key}'",
+                    f"unknown field '{shorten(key)}'",
                     did_you_mean(key, spec) or f"allowed fields: {', '.join(spec)}",
                 )
         for key, required in spec.items():
-            if required and key not in values:
+            if required and key not in values and key not in lines:  # in lines: already reported
                 self.ok = False
                 out.add(
                     path,
@@ -211,7 +433,13 @@ class Fields:
                 self.error(key, f"'{key}' is empty")
             return None
         if isinstance(value, (dict, list)):
-            self.error(key, f"'{key}' must be text, not a {type(value).__name__}")
+            kind = "a list" if isinstance(value, list) else "a group of fields"
+            self.error(
+                key,
+                f"'{key}' must be text, not {kind}",
+                f"write the text on the same line: '{key}: ...' (put quotes around it if it starts with"
+                " '-', '[' or '{')",
+            )
             return None
         result = str(value).strip()
         if not result:
@@ -226,19 +454,37 @@ class Fields:
         try:
             return datetime.date.fromisoformat(value)
         except ValueError:
-            self.error(key, f"'{key}' is not a valid date: '{value}'", "write it as YYYY-MM-DD")
+            self.error(key, f"'{key}' is not a valid date: '{shorten(value)}'", "write it as YYYY-MM-DD")
             return None
 
     def url(self, key: str) -> str | None:
         value = self.text(key)
         if value is None:
             return None
-        parsed = urlparse(value)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        try:
+            parsed = urlparse(value)
+            parsed.port  # noqa: B018 (raises ValueError for a port that is not a number)
+        except ValueError as exc:
             self.error(
                 key,
-                f"'{key}' is not a web address: '{value}'",
-                "write a full address starting with https://",
+                f"'{key}' is not a valid web address: '{shorten(value)}' ({exc})",
+                "write a full address such as https://www.example.be/page",
+            )
+            return None
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or any(c.isspace() for c in value):
+            self.error(
+                key,
+                f"'{key}' is not a web address: '{shorten(value)}'",
+                "write a full address starting with https://, without spaces",
+            )
+            return None
+        size = len(value.encode())
+        if size > URL_LIMIT:
+            self.error(
+                key,
+                f"'{key}' is too long for a QR code that a phone can scan at the printed size:"
+                f" {size} characters (at most {URL_LIMIT})",
+                "use a shorter address, e.g. the page's short link",
             )
             return None
         return value
@@ -248,11 +494,16 @@ class Fields:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            try:
-                return int(str(value))
-            except ValueError:
-                self.error(key, f"'{key}' must be a whole number, not '{value}'")
-                return None
+            text = str(value).strip() if isinstance(value, (str, float)) else ""
+            if text.isdigit() and len(text) <= 9:
+                return int(text)
+            self.error(
+                key, f"'{key}' must be a whole number, not {shorten(_show(value))}", f"write e.g. '{key}: 3'"
+            )
+            return None
+        if not -(10**9) < value < 10**9:
+            self.error(key, f"'{key}' must be a whole number below a billion", f"write e.g. '{key}: 3'")
+            return None
         return value
 
     def string_list(self, key: str) -> tuple[str, ...]:
