@@ -90,8 +90,11 @@ KEY_POINTS_MAX = 3
 
 # Raw HTML that could fetch, attach or run something is not content.
 FORBIDDEN_TAGS = frozenset(
-    "script link iframe frame frameset object embed applet style base meta form input button"
-    " textarea select video audio source track picture portal template".split()
+    {
+        *("script", "link", "iframe", "frame", "frameset", "object", "embed", "applet", "style", "base"),
+        *("meta", "form", "input", "button", "textarea", "select", "video", "audio", "source", "track"),
+        *("picture", "portal", "template"),
+    }
 )
 WEB_SCHEMES = ("http", "https", "mailto", "tel")  # the links a handout may carry
 IMAGE_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp")
@@ -99,7 +102,9 @@ IMAGE_LIMIT = 20_000_000  # bytes
 NESTING_LIMIT = 20  # levels of blockquotes, lists and tags in the text: deeper is not a handout
 WORD_LIMIT = 50  # characters without a place to break: more cannot fit on a line of any handout
 BREAKS_RE = re.compile(r"[\s\-/\u00ad\u200b\u2010-\u2014]+")
-VOID_TAGS = frozenset("area br col embed hr img input link meta source track wbr".split())
+VOID_TAGS = frozenset(
+    ["area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"]
+)
 
 
 def split_name(path: Path, out: Collector) -> tuple[str, str] | None:
@@ -352,7 +357,7 @@ def _image_problem(path: Path, mtime_ns: int, size: int) -> str | None:
 
 
 def _svg_problem(data: bytes) -> str | None:
-    import xml.etree.ElementTree as ElementTree  # noqa: N813 (the usual name)
+    import xml.etree.ElementTree as ElementTree
 
     head = data[:4096].lower()
     if b"<!doctype" in head or b"<!entity" in data.lower():

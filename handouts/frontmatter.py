@@ -279,7 +279,7 @@ def compose_mapping(
         lines[key] = line
         try:
             values[key] = plain_value(value_node)
-        except BadValue as exc:
+        except BadValueError as exc:
             out.add(
                 path,
                 first_line + exc.line if exc.line is not None else line,
@@ -291,7 +291,7 @@ def compose_mapping(
     return values, lines, nodes
 
 
-class BadValue(Exception):
+class BadValueError(Exception):
     """A YAML value refused while converting it, with the line (0-based) of the bad part."""
 
     def __init__(self, reason: str, node: yaml.Node | None = None, hint: str = "") -> None:
@@ -307,7 +307,7 @@ SCALAR_TAGS = {YAML_TAG + name for name in ("str", "int", "float", "bool", "null
 def plain_value(node: yaml.Node) -> Any:
     """A YAML node as plain Python values (str, int, float, bool, None, list, dict of str).
 
-    Never raises anything but ``BadValue``: explicit tags of the wrong kind, unknown tags,
+    Never raises anything but ``BadValueError``: explicit tags of the wrong kind, unknown tags,
     keys that are not words, control characters, alias bombs and deep nesting are refused.
     """
     budget = [VALUE_LIMIT]
@@ -317,16 +317,18 @@ def plain_value(node: yaml.Node) -> Any:
 def _plain(node: yaml.Node, depth: int, budget: list[int], constructor: Any) -> Any:
     budget[0] -= 1
     if budget[0] < 0:
-        raise BadValue(f"too large: more than {VALUE_LIMIT} values (a YAML alias repeated many times?)", node)
+        raise BadValueError(
+            f"too large: more than {VALUE_LIMIT} values (a YAML alias repeated many times?)", node
+        )
     if depth > DEPTH_LIMIT:
-        raise BadValue(f"nested more than {DEPTH_LIMIT} levels deep", node)
+        raise BadValueError(f"nested more than {DEPTH_LIMIT} levels deep", node)
     if isinstance(node, yaml.ScalarNode):
         if node.tag not in SCALAR_TAGS:
-            raise BadValue(f"unknown YAML tag '{shorten(node.tag.replace(YAML_TAG, '!!'))}'", node)
+            raise BadValueError(f"unknown YAML tag '{shorten(node.tag.replace(YAML_TAG, '!!'))}'", node)
         text = str(node.value)
         bad = control_char(text)
         if bad:
-            raise BadValue(
+            raise BadValueError(
                 f"contains the control character {bad}",
                 node,
                 "remove it; retype the text if you cannot see it",
@@ -338,32 +340,40 @@ def _plain(node: yaml.Node, depth: int, budget: list[int], constructor: Any) -> 
         except Exception:
             kind = node.tag.replace(YAML_TAG, "")
             name = {"int": "whole number", "float": "number", "bool": "yes/no value"}.get(kind, kind)
-            raise BadValue(
+            raise BadValueError(
                 f"'{shorten(text)}' is not a valid {name}" if text else f"empty where a {name} was expected",
                 node,
                 "remove the '!!' tag, or write a value of that kind",
             ) from None
     if isinstance(node, yaml.SequenceNode):
         if node.tag != YAML_TAG + "seq":
-            raise BadValue(f"unknown YAML tag '{shorten(node.tag.replace(YAML_TAG, '!!'))}' on a list", node)
+            raise BadValueError(
+                f"unknown YAML tag '{shorten(node.tag.replace(YAML_TAG, '!!'))}' on a list", node
+            )
         return [_plain(child, depth + 1, budget, constructor) for child in node.value]
     if isinstance(node, yaml.MappingNode):
         if node.tag != YAML_TAG + "map":
-            raise BadValue(f"unknown YAML tag '{shorten(node.tag.replace(YAML_TAG, '!!'))}' on fields", node)
+            raise BadValueError(
+                f"unknown YAML tag '{shorten(node.tag.replace(YAML_TAG, '!!'))}' on fields", node
+            )
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise BadValue(
+                raise BadValueError(
                     f"a field name must be a word, not {describe_node(key_node)}",
                     key_node,
                     "write 'name: value', with a plain word before the colon",
                 )
             key = str(key_node.value)
             if key in result:
-                raise BadValue(f"field '{shorten(key)}' appears twice", key_node, "keep one of them")
+                raise BadValueError(f"field '{shorten(key)}' appears twice", key_node, "keep one of them")
             result[key] = _plain(value_node, depth + 1, budget, constructor)
         return result
-    raise BadValue("not a value", node)
+    raise BadValueError("not a value", node)
+
+
+def _tag(node: yaml.Node) -> str:
+    return shorten(node.tag.replace(YAML_TAG, "!!"))
 
 
 def describe_node(node: yaml.Node) -> str:
