@@ -9,18 +9,21 @@ without importing WeasyPrint; the rest render in worker processes.
 from __future__ import annotations
 
 import calendar
+import contextlib
+import errno
 import hashlib
 import json
 import os
 import re
+import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .models import DEFAULT_LANG, Content, Item, Output, Problem
+from .models import DEFAULT_LANG, KINDS, LANGUAGES, Content, Item, Output, Problem
 from .paths import STYLES, TEMPLATES, display
 from .progress import Progress
 
@@ -45,6 +48,8 @@ class Summary:
     failed: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notices: set[str] = field(default_factory=set)  # about the machine: printed once
+    removed: list[str] = field(default_factory=list)  # stale PDFs removed, as displayed paths
+    internal: list[str] = field(default_factory=list)  # outputs that failed on a bug of ours
 
     @property
     def errors(self) -> list[Problem]:
@@ -213,24 +218,38 @@ def resolve_items(requested: list[str], data: Content, variant: str = "standard"
 
 def make_job(output: Output, data: Content, digest: str) -> RenderJob:
     from . import html
-    from .pdf import RenderJob
+    from .pdf import VIRTUAL_CONTENT, RenderJob
 
     roots = (data.root, STYLES.resolve())
     identifier = digest[:32].encode()
+    # The content folder's location never reaches the renderer (nor so the PDF): its files
+    # are addressed under one fixed URL, which the renderer's fetcher maps back.
+    real = data.root.as_uri() + "/"
+
+    def placeless(text: str) -> str:
+        return text.replace(real, VIRTUAL_CONTENT)
+
     if output.is_booklet:
         assert data.booklet is not None
+        parts = tuple(
+            (item.path, item.text)
+            for section in data.booklet.sections
+            for key in section.items
+            if (item := data.item(key)) is not None
+        )
         return RenderJob(
             key=output.key,
             files=output.files,
             source=data.booklet.path,
             source_text=data.booklet.text,
-            html=html.render_booklet(data.booklet, data),
-            base_url=data.root.as_uri() + "/",
+            html=placeless(html.render_booklet(data.booklet, data)),
+            base_url=VIRTUAL_CONTENT,
             stylesheet=output.stylesheet,
             roots=roots,
             identifier=identifier,
             source_date_epoch=FIXED_EPOCH,
-            notes_html=html.render_notes(data),
+            notes_html=placeless(html.render_notes(data)),
+            parts=parts,
         )
     item = data.item(output.source_key)
     assert item is not None
@@ -241,8 +260,8 @@ def make_job(output: Output, data: Content, digest: str) -> RenderJob:
         files=output.files,
         source=item.path,
         source_text=item.text,
-        html=html.render_item(item, data),
-        base_url=item.path.parent.as_uri() + "/",
+        html=placeless(html.render_item(item, data)),
+        base_url=placeless(item.path.parent.as_uri() + "/"),
         stylesheet=output.stylesheet,
         roots=roots,
         identifier=identifier,
@@ -299,7 +318,27 @@ def build(
     by default they are started for this build and stopped at its end. ``variant`` is
     "standard" or "large" (large print, into the output folder's large/).
     """
+    check_folders(content_dir, out)
     progress = progress or Progress(quiet=True)
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(lock(out))
+        except OSError as exc:
+            return Summary(problems=[write_problem(out, exc, "the output folder")])
+        return _build_locked(content_dir, out, items, force, jobs, progress, workers, variant)
+    raise AssertionError("unreachable")  # for mypy: the with block returns
+
+
+def _build_locked(
+    content_dir: Path,
+    out: Path,
+    items: list[str] | None,
+    force: bool,
+    jobs: int | None,
+    progress: Progress,
+    workers: Workers | None,
+    variant: str,
+) -> Summary:
     manifest = read_manifest(out)
     full = not items
     tree_key = TREE if variant == "standard" else f"{TREE} {variant}"
@@ -322,6 +361,98 @@ def build(
             workers.stop()
 
 
+def check_folders(content_dir: Path, out: Path) -> None:
+    """The output folder may be neither the content folder nor inside it, nor hold it."""
+    content, output = content_dir.resolve(), out.resolve()
+    if content == output or output.is_relative_to(content) or content.is_relative_to(output):
+        raise UsageError(
+            f"the output folder {display(out)} and the content folder {display(content_dir)} overlap: "
+            "a build would read its own PDFs; use --out DIR outside the content folder (e.g. dist)"
+        )
+
+
+@contextlib.contextmanager
+def lock(out: Path) -> Iterator[None]:
+    """Hold the output folder for one build: a second build into it waits for the first.
+
+    The lock is an ``flock`` on the folder itself (no lock file to clean up); it ends with the
+    process, however the process ends. Raises OSError when the folder cannot be made or opened.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    fd = os.open(out, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(
+                f"handouts: another build is writing into {display(out)}/; waiting for it to finish"
+                " (Ctrl-C to stop)",
+                file=sys.stderr,
+                flush=True,
+            )
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def write_problem(path: Path, exc: OSError, what: str = "") -> Problem:
+    """A failure to write, as an error naming the path and what to do."""
+    shown = display(path)
+    if isinstance(exc, (FileExistsError, NotADirectoryError)) or exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        message = f"cannot write {what or shown}: {shown} (or a folder above it) is a file, not a folder"
+        hint = "choose another --out, or move that file away"
+    elif exc.errno == errno.ENOSPC or exc.errno == getattr(errno, "EDQUOT", -1):
+        message = f"cannot write {what or shown}: the disk is full"
+        hint = "free some disk space and build again; the PDFs already there are kept"
+    elif isinstance(exc, PermissionError) or exc.errno == errno.EROFS:
+        message = f"cannot write {what or shown}: {exc.strerror or 'permission denied'}"
+        hint = "choose another --out, or make the folder writable"
+    else:
+        message = f"cannot write {what or shown}: {exc.strerror or exc}"
+        hint = "check the output folder (--out), then build again"
+    return Problem(shown, None, message, hint)
+
+
+def check_writable(out: Path) -> None:
+    """Raise OSError when a file cannot be created in ``out`` (before anything is rendered)."""
+    fd, tmp = tempfile.mkstemp(dir=out, prefix=".handouts-probe.", suffix=".tmp")
+    os.close(fd)
+    os.unlink(tmp)
+
+
+def remove_stale(out: Path, data: Content, manifest: dict[str, str], variant: str) -> list[str]:
+    """Remove the PDFs of this variant whose content is gone (deleted or renamed items).
+
+    Only PDFs the build made: those its manifest names, and handouts in its own folders
+    (``articles/``, ``metaphors/``, per language). Returns the removed files as displayed.
+    """
+    keep = {o.key for o in all_outputs(data, variant)}
+    stale = {key for key in manifest if _variant_of(key) == variant and key not in keep}
+    for lang in LANGUAGES:
+        for kind in KINDS:
+            prefix = Output(kind, "x", lang, variant).prefix
+            folder = out / prefix / kind
+            if folder.is_dir():
+                stale |= {f"{prefix}{kind}/{p.stem}" for p in folder.glob("*.pdf") if p.is_file()}
+    stale -= keep
+    removed = []
+    for key in sorted(stale):
+        with contextlib.suppress(ValueError):
+            for name in Output.parse(key).files:
+                path = out / name
+                if path.is_file():
+                    path.unlink()
+                    removed.append(display(path))
+        manifest.pop(key, None)
+    return removed
+
+
 class Workers:
     """The render worker processes, forked from a server that imports WeasyPrint once.
 
@@ -337,13 +468,20 @@ class Workers:
         if self.count < 2 or self.pool is not None:
             return
         import multiprocessing
+        import threading
         from concurrent.futures import ProcessPoolExecutor
         from multiprocessing import forkserver
 
+        from .lifeline import PARENT_ENV
+
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["handouts.pdf", "handouts.engine"])
+        # The fork server dies with this process (see lifeline.py); only when started from the
+        # main thread, as the kernel's parent-death signal follows the thread that started it.
+        if threading.current_thread() is threading.main_thread():
+            os.environ[PARENT_ENV] = str(os.getpid())
+        context.set_forkserver_preload(["handouts.lifeline", "handouts.pdf", "handouts.engine"])
         forkserver.ensure_running()
-        self.pool = ProcessPoolExecutor(self.count, mp_context=context, initializer=_ignore_interrupts)
+        self.pool = ProcessPoolExecutor(self.count, mp_context=context, initializer=_start_worker)
 
     def stop(self) -> None:
         """Cancel what has not started, wait for what is rendering (after Ctrl-C too)."""
@@ -352,11 +490,15 @@ class Workers:
             self.pool = None
 
 
-def _ignore_interrupts() -> None:
-    """In a worker: Ctrl-C is for the build process, which stops the workers itself."""
+def _start_worker() -> None:
+    """In a worker: Ctrl-C is for the build process, which stops the workers itself; and the
+    worker dies with its parent, the fork server (which dies with the build)."""
     import signal
 
+    from .lifeline import die_with_parent
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(os.getppid())
 
 
 def _build(
@@ -385,7 +527,11 @@ def _build(
         else:
             summary.failed.append(output.key)
     digests = keys_for(data, targets)
-    if full:  # forget outputs (of this variant) whose content is gone
+    if full:  # remove the PDFs of this variant whose content is gone, and forget them
+        try:
+            summary.removed = remove_stale(out, data, manifest, variant)
+        except OSError as exc:
+            summary.problems.append(write_problem(out, exc, "the output folder"))
         wanted = {o.key for o in digests}
         manifest = {k: v for k, v in manifest.items() if k in wanted or _variant_of(k) != variant}
     todo = []
@@ -396,6 +542,12 @@ def _build(
         else:
             todo.append(output)
     if todo:
+        try:
+            check_writable(out)
+        except OSError as exc:
+            summary.problems.append(write_problem(out, exc, "the output folder"))
+            summary.failed += [o.key for o in todo]
+            return summary
         progress.start(len(todo), workers=min(workers.count, len(todo)))
         render_all(
             [make_job(output, data, digests[output]) for output in todo],
@@ -409,7 +561,10 @@ def _build(
     tree_key, tree_value = tree
     if tree_value and not summary.errors and not summary.failed:
         manifest[tree_key] = tree_value
-    write_manifest(out, manifest)
+    try:
+        write_manifest(out, manifest)
+    except OSError as exc:
+        summary.problems.append(write_problem(out / MANIFEST, exc))
     summary.problems.sort(key=lambda p: (p.path, p.line or 0))
     return summary
 
@@ -428,17 +583,31 @@ def render_all(
 
     def finish(result: RenderResult) -> None:
         summary.notices.update(result.notices)
+        ok = False
         if result.problems or result.outputs is None:
             summary.failed.append(result.key)
             summary.problems.extend(result.problems)
+            if result.internal:
+                summary.internal.append(result.key)
             manifest.pop(result.key, None)
         else:
-            for name, pdf in result.outputs:
-                write_atomic(out / name, pdf)
-            manifest[result.key] = digests[result.key]
-            summary.built.append(result.key)
-        write_manifest(out, manifest)
-        progress.done(result.key, ok=not result.problems)
+            try:
+                for name, pdf in result.outputs:
+                    write_atomic(out / name, pdf)
+            except OSError as exc:  # a full disk, a folder made read-only meanwhile, ...
+                summary.failed.append(result.key)
+                summary.problems.append(write_problem(out / name, exc))
+                manifest.pop(result.key, None)
+            else:
+                manifest[result.key] = digests[result.key]
+                summary.built.append(result.key)
+                ok = True
+        try:
+            write_manifest(out, manifest)
+        except OSError as exc:
+            if not any(p.path == display(out / MANIFEST) for p in summary.problems):
+                summary.problems.append(write_problem(out / MANIFEST, exc))
+        progress.done(result.key, ok=ok)
 
     from .pdf import render
 
@@ -473,5 +642,6 @@ def render_all(
                 "run the build again; what was built is kept",
             )
         )
-        write_manifest(out, manifest)
+        with contextlib.suppress(OSError):  # reported already, if it fails
+            write_manifest(out, manifest)
         workers.stop()  # the pool is unusable: the next build (in watch) starts new workers

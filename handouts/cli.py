@@ -20,7 +20,8 @@ from .paths import DEFAULT_CONTENT, DEFAULT_OUT
 if TYPE_CHECKING:
     from .build import Workers
 
-OK, CONTENT_ERRORS, USAGE, INTERRUPTED = 0, 1, 2, 130
+OK, CONTENT_ERRORS, USAGE, INTERNAL, INTERRUPTED = 0, 1, 2, 3, 130
+REPORT_TO = "the handouts issue tracker (or the project's maintainer)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -106,24 +107,55 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return INTERRUPTED
+    except Exception as exc:  # a bug: never a bare traceback, and a status of its own
+        internal_error(exc)
+        return INTERNAL
+
+
+def internal_error(exc: BaseException) -> None:
+    """One line of apology for a bug, and where to report it (with the details that help)."""
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    detail = str(exc).replace("\n", " ")
+    detail = detail if len(detail) <= 200 else detail[:200] + "…"
+    print(
+        f"handouts: internal error (a bug in handouts, not in your content), sorry: "
+        f"{type(exc).__name__}{where}: {detail}\n"
+        f"    please report it to {REPORT_TO} with this message and the command you ran",
+        file=sys.stderr,
+    )
 
 
 def _run(options: argparse.Namespace) -> int:
     if options.command == "check":
         return run_check(options.content, options.quiet)
     if options.command == "watch":
-        from .build import Workers
+        from .build import UsageError, Workers, check_folders
         from .watch import watch
 
+        try:
+            check_folders(options.content, options.out)
+        except UsageError as exc:
+            print(f"handouts: error: {exc}", file=sys.stderr)
+            return USAGE
+
         def rebuild(workers: Workers) -> int:
-            return run_build(
-                options.content,
-                options.out,
-                jobs=options.jobs,
-                quiet=options.quiet,
-                workers=workers,
-                variant=options.variant,
-            )
+            try:
+                return run_build(
+                    options.content,
+                    options.out,
+                    jobs=options.jobs,
+                    quiet=options.quiet,
+                    workers=workers,
+                    variant=options.variant,
+                )
+            except Exception as exc:  # a bug: say so, and keep watching
+                internal_error(exc)
+                workers.stop()  # in an unknown state: the next rebuild starts fresh ones
+                return INTERNAL
 
         workers = Workers(options.jobs or os.cpu_count() or 1)  # kept between rebuilds: they stay warm
         try:
@@ -210,6 +242,8 @@ def run_build(
     finally:
         progress.finish()
     _print_problems(summary.problems)
+    for removed in summary.removed:  # said even with -q: a file disappears
+        print(f"removed {removed}: its content is gone", file=sys.stderr)
     for notice in sorted(summary.notices):
         print(f"handouts: note: {notice}", file=sys.stderr)
     if not quiet or summary.failed:
@@ -222,4 +256,11 @@ def run_build(
             f"{', '.join(parts)} in {time.monotonic() - started:.1f} s -> {os.path.relpath(out)}/",
             file=sys.stderr,
         )
+    if summary.internal:
+        print(
+            f"handouts: {len(summary.internal)} output(s) failed on an internal error (a bug in handouts),"
+            f" sorry; please report it to {REPORT_TO} with the messages above",
+            file=sys.stderr,
+        )
+        return INTERNAL
     return CONTENT_ERRORS if summary.errors or summary.failed else OK

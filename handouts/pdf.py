@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,13 @@ from .models import Problem, line_of
 from .paths import STYLES, display
 
 PX_TO_MM = 25.4 / 96
+# The content folder as the renderer sees it: the same URL wherever the folder is, so that
+# nothing of the folder's location (image names are hashes of their URL) ends up in a PDF.
+VIRTUAL_CONTENT = "file:///.handouts-content/"
+# What the renderer may read: images, stylesheets and fonts. Nothing else can end up in a PDF.
+RESOURCE_SUFFIXES = frozenset(
+    {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".css", ".ttf", ".otf", ".woff", ".woff2"}
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class RenderJob:
     source_date_epoch: int
     max_pages: int | None = None
     notes_html: str | None = None  # the booklet only: one "Notities" page, to pad to 4n pages
+    parts: tuple[tuple[Path, str], ...] = ()  # the booklet only: its items' files and texts, to blame
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,7 @@ class RenderResult:
     pages: int
     problems: tuple[Problem, ...]
     notices: tuple[str, ...] = ()  # about this machine, not the content: shown once per build
+    internal: bool = False  # the problem is a bug in handouts, not in the content
 
 
 # WeasyPrint's advice that a faster font subsetter exists is about the machine, not the content.
@@ -77,11 +87,13 @@ def _make_fetcher(roots: tuple[Path, ...]) -> Any:
             if scheme == "data":
                 return super().fetch(url, headers)
             if scheme == "file":
-                path = Path(unquote(urlparse(url).path)).resolve()
+                path = real_path(url, roots[0])
                 if not any(path.is_relative_to(root) for root in roots):
                     reason = "it is outside the project's content and styles folders"
                 elif not path.is_file():
                     reason = "the file does not exist"
+                elif path.suffix.lower() not in RESOURCE_SUFFIXES:
+                    reason = "it is not an image, a stylesheet or a font"
                 else:
                     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                     return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
@@ -91,6 +103,29 @@ def _make_fetcher(roots: tuple[Path, ...]) -> Any:
             raise _RefusedError(f"refused {url}: {reason}")
 
     return SandboxFetcher()
+
+
+def real_path(url: str, content: Path) -> Path:
+    """The file a file: URL names; the virtual content folder is ``content``."""
+    if url.startswith(VIRTUAL_CONTENT):
+        return (content / unquote(urlparse(url).path).removeprefix("/.handouts-content/")).resolve()
+    return Path(unquote(urlparse(url).path)).resolve()
+
+
+def _refuse_attachments(root: Any) -> list[str]:
+    """Remove every attachment link (rel="... attachment ...") from a parsed document.
+
+    WeasyPrint embeds the file of a ``<link rel=attachment>`` or ``<a rel=attachment>`` in the
+    PDF; a handout embeds nothing. Returns the start of each refused element, for the message.
+    """
+    refused = []
+    for element in root.iter():
+        rel = element.get("rel") if hasattr(element, "get") else None
+        if rel and "attachment" in rel.lower().split():
+            kept = [token for token in rel.split() if token.lower() != "attachment"]
+            element.set("rel", " ".join(kept))
+            refused.append(element.get("href") or element.tag)
+    return refused
 
 
 class _Collect(logging.Handler):
@@ -115,13 +150,15 @@ def render(job: RenderJob) -> RenderResult:
     try:
         return _render(job)
     except Exception as exc:
+        detail = str(exc).replace("\n", " ")
         problem = Problem(
             display(job.source),
             None,
-            f"internal error while rendering: {type(exc).__name__}: {exc}",
-            "this is a bug in handouts; please report it with the file",
+            f"internal error while rendering: {type(exc).__name__}: "
+            + (detail if len(detail) <= 200 else detail[:200] + "…"),
+            "this is a bug in handouts, sorry; please report it with the file",
         )
-        return RenderResult(job.key, None, 0, (problem,))
+        return RenderResult(job.key, None, 0, (problem,), internal=True)
 
 
 def _render(job: RenderJob) -> RenderResult:
@@ -140,14 +177,29 @@ def _render(job: RenderJob) -> RenderResult:
             filename=str(STYLES / job.stylesheet), url_fetcher=fetcher, font_config=fonts
         )
 
+        attachments: list[str] = []
+
         def layout(html: str) -> Any:
-            return weasyprint.HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).render(
-                stylesheets=[stylesheet], font_config=fonts
-            )
+            page = weasyprint.HTML(string=html, base_url=job.base_url, url_fetcher=fetcher)
+            attachments.extend(_refuse_attachments(page.etree_element))
+            rendered = page.render(stylesheets=[stylesheet], font_config=fonts)
+            # Belt and braces: nothing the document collected as an attachment is written.
+            rendered.metadata.attachments = []
+            for each in rendered.pages:
+                each.links[:] = [link for link in each.links if link[0] != "attachment"]
+            return rendered
 
         document = layout(job.html)
         pages = len(document.pages)
         problems = _problems(job, fetcher.refused, collect.messages)
+        for href in attachments:
+            problems.append(
+                Problem(
+                    *_blame(job, href),
+                    f"refused to attach '{_shorten(href)}' (rel=attachment): a handout embeds no files",
+                    'remove rel="attachment"; link to a web page instead',
+                )
+            )
         if job.max_pages is not None and pages > job.max_pages:
             problems.append(
                 Problem(
@@ -185,23 +237,52 @@ def _render(job: RenderJob) -> RenderResult:
         logger.propagate = previous
 
 
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _blame(job: RenderJob, needle: str) -> tuple[str, int | None]:
+    """The file (and line) a problem belongs to: for the booklet, the item that holds ``needle``."""
+    if needle:
+        for path, text in ((job.source, job.source_text), *job.parts):
+            line = line_of(text, needle)
+            if line is not None:
+                return display(path), line
+    return display(job.source), None
+
+
+def _shown(url: str, job: RenderJob) -> str:
+    """A URL as the reader wrote or knows it: a file of the content folder by its path."""
+    if url.startswith("data:"):
+        return url[:40] + "..."
+    if url.startswith(VIRTUAL_CONTENT):
+        return display(real_path(url, job.roots[0]))
+    return _shorten(url)
+
+
 def _problems(job: RenderJob, refused: list[tuple[str, str]], messages: list[str]) -> list[Problem]:
     problems = []
     for url, reason in refused:
-        shown = url if not url.startswith("data:") else url[:40] + "..."
         needle = Path(unquote(urlparse(url).path)).name if url.startswith("file:") else url
         problems.append(
             Problem(
-                display(job.source),
-                line_of(job.source_text, needle) if needle else None,
-                f"refused to load {shown}: {reason}",
+                *_blame(job, needle),
+                f"refused to load {_shown(url, job)}: {reason}",
                 "use images from content/images/ only",
             )
         )
     for message in messages:
         if any(url in message for url, _ in refused):
             continue  # already reported, more clearly, above
-        problems.append(Problem(display(job.source), None, f"renderer: {message}"))
+        hint = ""
+        urls = re.findall(r"'(file:[^']*)'", message)
+        for url in urls:
+            message = message.replace(url, _shown(url, job))
+        if message.startswith("Failed to load image") and message.rstrip().endswith(":"):
+            message = message.rstrip() + " the file is damaged or is not an image the renderer can read"
+            hint = "open the image in an image editor and save it again as SVG or PNG"
+        needle = Path(unquote(urlparse(urls[0]).path)).name if urls else ""
+        problems.append(Problem(*_blame(job, needle), f"renderer: {_shorten(message, 300)}", hint))
     return problems
 
 

@@ -36,5 +36,10 @@ def watch(content_dir: Path, out: Path, rebuild: Callable[[], int], quiet: bool)
     )
     for batch in changes:
         say("changed: " + ", ".join(sorted({display(Path(path)) for _, path in batch})))
-        rebuild()
+        try:
+            rebuild()
+        except Exception as exc:  # never stop watching for one bad rebuild (a bug): say it, go on
+            print(
+                f"handouts: internal error during the rebuild, sorry: {type(exc).__name__}", file=sys.stderr
+            )
     return 0
