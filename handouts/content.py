@@ -28,6 +28,7 @@ from .frontmatter import (
     control_char,
     did_you_mean,
     parse_mapping,
+    read_bytes,
     read_text,
     shorten,
     split_front_matter,
@@ -270,8 +271,7 @@ class _BodyScan(HTMLParser):
         if tag not in VOID_TAGS:
             self.open.append(tag)
             if len(self.open) > NESTING_LIMIT and not self.deep:
-                self.deep = True
-                self.found.append(("deep", self.get_starttag_text() or ""))
+                self.deep = True  # reported with the first text inside, to find its line
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._element(tag, attrs)
@@ -282,9 +282,16 @@ class _BodyScan(HTMLParser):
                 pass
 
     def handle_data(self, data: str) -> None:
+        if self.deep and data.strip() and not any(kind == "deep" for kind, _ in self.found):
+            self.found.append(("deep", data.strip()))
         for word in BREAKS_RE.split(data):
             if len(word) > WORD_LIMIT:
                 self.found.append(("word", word))
+
+    def close(self) -> None:
+        super().close()
+        if self.deep and not any(kind == "deep" for kind, _ in self.found):
+            self.found.append(("deep", ""))
 
     def _element(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in FORBIDDEN_TAGS:
@@ -751,9 +758,12 @@ def _check_glyphs(
     if check_glyphs is None:
         return
     if text is None:
+        data = read_bytes(path, Collector(out.root))  # a regular file only: a pipe would hang
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
+            text = data.decode("utf-8-sig") if data is not None else None
+        except UnicodeDecodeError:
+            text = None
+        if text is None:
             return  # missing, or already reported by its loader
     out.problems.extend(check_glyphs(path, text, 1))
 

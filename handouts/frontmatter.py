@@ -318,7 +318,8 @@ def _plain(node: yaml.Node, depth: int, budget: list[int], constructor: Any) -> 
     budget[0] -= 1
     if budget[0] < 0:
         raise BadValueError(
-            f"too large: more than {VALUE_LIMIT} values (a YAML alias repeated many times?)", node
+            f"too large: more than {VALUE_LIMIT} values (a YAML alias repeated many times?)",
+            hint="write the values out; an alias ('*name') may repeat a short value only",
         )
     if depth > DEPTH_LIMIT:
         raise BadValueError(f"nested more than {DEPTH_LIMIT} levels deep", node)

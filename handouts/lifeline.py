@@ -5,8 +5,9 @@ itself. On Linux each process of the build therefore asks the kernel for a signa
 parent dies (``prctl(PR_SET_PDEATHSIG)``): the fork server when the build dies, each worker
 when the fork server dies. Nothing is left holding the build's output (``build | tee`` ends).
 
-The fork server imports this module (as a preload): it arms itself only when the build that
-started it says so, in ``HANDOUTS_BUILD_PID``; importing it anywhere else does nothing.
+The fork server imports this module (as a preload): it arms itself only when it is a fork
+server and its parent is the build that says so in ``HANDOUTS_BUILD_PID``; importing this
+module anywhere else does nothing.
 """
 
 from __future__ import annotations
@@ -41,8 +42,14 @@ def die_with_parent(expected_parent: int | None = None) -> bool:
 
 def _arm_fork_server() -> None:
     expected = os.environ.get(PARENT_ENV, "")
-    if expected.isdigit() and int(expected) == os.getppid():
-        die_with_parent(int(expected))
+    in_fork_server = sys.argv[:1] == ["-c"] and "multiprocessing.forkserver" in sys.modules
+    if not (in_fork_server and expected.isdigit() and int(expected) == os.getppid()):
+        return  # not the fork server of the build that set the variable
+    if hasattr(os, "register_at_fork") and die_with_parent(int(expected)):
+        # Every process the server forks (a worker) dies with the server, armed at once:
+        # a worker killed before it ran its initializer would otherwise live on.
+        server = os.getpid()
+        os.register_at_fork(after_in_child=lambda: die_with_parent(server))
 
 
 _arm_fork_server()

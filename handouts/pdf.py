@@ -156,7 +156,7 @@ def render(job: RenderJob) -> RenderResult:
             None,
             f"internal error while rendering: {type(exc).__name__}: "
             + (detail if len(detail) <= 200 else detail[:200] + "…"),
-            "this is a bug in handouts, sorry; please report it with the file",
+            "this is a bug in handouts; please report it with the file",
         )
         return RenderResult(job.key, None, 0, (problem,), internal=True)
 
@@ -192,14 +192,7 @@ def _render(job: RenderJob) -> RenderResult:
         document = layout(job.html)
         pages = len(document.pages)
         problems = _problems(job, fetcher.refused, collect.messages)
-        for href in attachments:
-            problems.append(
-                Problem(
-                    *_blame(job, href),
-                    f"refused to attach '{_shorten(href)}' (rel=attachment): a handout embeds no files",
-                    'remove rel="attachment"; link to a web page instead',
-                )
-            )
+        problems += _attachment_problems(job, attachments)
         if job.max_pages is not None and pages > job.max_pages:
             problems.append(
                 Problem(
@@ -235,6 +228,17 @@ def _render(job: RenderJob) -> RenderResult:
     finally:
         logger.removeHandler(collect)
         logger.propagate = previous
+
+
+def _attachment_problems(job: RenderJob, refused: list[str]) -> list[Problem]:
+    return [
+        Problem(
+            *_blame(job, href),
+            f"refused to attach '{_shorten(href)}' (rel=attachment): a handout embeds no files",
+            'remove rel="attachment"; link to a web page instead',
+        )
+        for href in refused
+    ]
 
 
 def _shorten(text: str, limit: int = 80) -> str:
