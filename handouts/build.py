@@ -320,12 +320,19 @@ def build(
     """
     check_folders(content_dir, out)
     progress = progress or Progress(quiet=True)
+    created = not out.exists()
     with contextlib.ExitStack() as stack:
         try:
             stack.enter_context(lock(out))
         except OSError as exc:
             return Summary(problems=[write_problem(out, exc, "the output folder")])
-        return _build_locked(content_dir, out, items, force, jobs, progress, workers, variant)
+        try:
+            return _build_locked(content_dir, out, items, force, jobs, progress, workers, variant)
+        except UsageError:
+            if created:  # wrong use writes nothing: not even the folder
+                with contextlib.suppress(OSError):
+                    out.rmdir()
+            raise
     raise AssertionError("unreachable")  # for mypy: the with block returns
 
 

@@ -261,7 +261,7 @@ def _shown(url: str, job: RenderJob) -> str:
         return url[:40] + "..."
     if url.startswith(VIRTUAL_CONTENT):
         return display(real_path(url, job.roots[0]))
-    return _shorten(url)
+    return url if len(url) <= 160 else f"{url[:100]}…{url[-40:]}"  # bounded; the file name shown
 
 
 def _problems(job: RenderJob, refused: list[tuple[str, str]], messages: list[str]) -> list[Problem]:

@@ -260,7 +260,7 @@ def test_a_file_outside_is_never_attached(content: Path, tag: str) -> None:
         pytest.skip("no /etc/passwd with a root entry to look for")
     body = f'<{tag} rel="attachment" href="file:///etc/passwd">Bijlage</{tag}><p>x</p>'
     result, _ = render_body(content, body)
-    assert "outside" in refusal(result, "file:///etc/passwd").message
+    assert "(rel=attachment): a handout embeds no files" in refusal(result, "file:///etc/passwd").message
 
     # The fetcher alone, as the last line of defence: the PDF is written without the file.
     pdf, logged = write_pdf_with_the_sandbox(content, body)
@@ -270,16 +270,30 @@ def test_a_file_outside_is_never_attached(content: Path, tag: str) -> None:
     assert b"root:" not in all_bytes(pdf)
 
 
-def test_an_attachment_inside_content_is_attached(content: Path) -> None:
-    """The check above can fail: a file the sandbox allows does end up in the PDF."""
+def test_an_attachment_inside_content_is_attached_by_weasyprint_alone(content: Path) -> None:
+    """The check above can fail: a file the sandbox serves (an image) does end up in the PDF when
+    WeasyPrint is used without our renderer; a file that is not an image, a stylesheet or a font
+    is not even served."""
+    pdf, logged = write_pdf_with_the_sandbox(
+        content, '<link rel="attachment" href="../images/glas-water.svg"><p>x</p>'
+    )
+    assert logged == []
+    assert attachments(pdf) == ["glas-water.svg"]
+    assert b"/EmbeddedFiles" in all_bytes(pdf)
+
     (content / "images/note.txt").write_text("root:x:0:0 (a harmless copy)", encoding="utf-8")
     pdf, logged = write_pdf_with_the_sandbox(
         content, '<link rel="attachment" href="../images/note.txt"><p>x</p>'
     )
-    assert logged == []
-    assert attachments(pdf) == ["note.txt"]
-    assert b"/EmbeddedFiles" in all_bytes(pdf)
-    assert b"root:x:0:0 (a harmless copy)" in all_bytes(pdf)
+    assert any("not an image, a stylesheet or a font" in message for message in logged), logged
+    assert attachments(pdf) == []
+    assert b"root:x:0:0" not in all_bytes(pdf)
+
+    # Our renderer refuses both, and writes nothing.
+    for name in ("glas-water.svg", "note.txt"):
+        result, _ = render_body(content, f'<link rel="attachment" href="../images/{name}"><p>x</p>')
+        assert result.outputs is None
+        assert any("rel=attachment" in p.message for p in result.problems), result.problems
 
 
 # ---------------------------------------------------------------------------- through the command line
@@ -307,7 +321,7 @@ def test_cards_asking_for_files_or_the_network_fail_and_nothing_is_fetched(
     metaphors = content_copy / "metaphors"
     file_line = append(metaphors / "glas-water.md", "\n![x](file:///etc/passwd)\n") + 1
     http_line = append(metaphors / "loslaten.md", f"\n![x]({server.url}/a.png)\n") + 1
-    # a reference-style image is not seen by content validation: the fetcher refuses it
+    # a reference-style image: validation reads the rendered HTML, so it sees it too
     ref_line = append(metaphors / "pijnschaal.md", f"\n![x][beeld]\n\n[beeld]: {server.url}/ref.png\n") + 3
 
     code, err = run(capfd, "build", "--content", "content", "--out", "out", "--jobs", "2", "-q")
@@ -320,7 +334,7 @@ def test_cards_asking_for_files_or_the_network_fail_and_nothing_is_fetched(
         rf"^content/metaphors/loslaten\.md:{http_line}: error: .*{server.url}/a\.png", err, re.M
     ), err
     assert re.search(
-        rf"^content/metaphors/pijnschaal\.md:{ref_line}: error: refused to load {server.url}/ref\.png",
+        rf"^content/metaphors/pijnschaal\.md:{ref_line}: error: image '{server.url}/ref\.png' is on the internet",
         err,
         re.M,
     ), err
