@@ -245,14 +245,15 @@ def odd_file(path: Path, rng: random.Random) -> None:
         path.write_bytes("---\ntitle: é\n---\n\ntekst\n".encode("latin-1"))
 
 
-def make_input(root: Path, base: dict[str, str], rng: random.Random) -> list[str]:
-    """Write one mutated content folder at ``root`` (emptied first); what was done, for a report."""
+def make_input(root: Path, base: dict[str, str], rng: random.Random, most: int = 3) -> list[str]:
+    """Write one mutated content folder at ``root`` (emptied first): up to ``most`` files, each
+    with up to ``most`` edits. What was done, for a report."""
     if root.exists():
         shutil.rmtree(root)
     done = []
     texts = dict(base)
-    for name in rng.sample(FILES, rng.randint(1, 3)):
-        for _ in range(rng.randint(1, 3)):
+    for name in rng.sample(FILES, rng.randint(1, most)):
+        for _ in range(rng.randint(1, most)):
             texts[name] = mutate_text(texts[name], rng)
         done.append(name)
     for name, text in texts.items():

@@ -334,7 +334,8 @@ def test_cards_asking_for_files_or_the_network_fail_and_nothing_is_fetched(
         rf"^content/metaphors/loslaten\.md:{http_line}: error: .*{server.url}/a\.png", err, re.M
     ), err
     assert re.search(
-        rf"^content/metaphors/pijnschaal\.md:{ref_line}: error: image '{server.url}/ref\.png' is on the internet",
+        rf"^content/metaphors/pijnschaal\.md:{ref_line}: error: image '{server.url}/ref\.png' "
+        "is on the internet",
         err,
         re.M,
     ), err
