@@ -28,7 +28,7 @@ from pypdf import PdfReader
 
 from handouts import content as content_module
 from handouts.paths import STYLES
-from handouts.pdf import VIRTUAL_CONTENT, RenderJob, render
+from handouts.pdf import RenderJob, render
 
 PRACTICE = """\
 name: Praktijk Test
@@ -524,6 +524,10 @@ def test_a_png_image_is_accepted(tiny: Path) -> None:
 # ---------------------------------------------------------------------------- render-time messages
 
 
+def uri(content: Path) -> str:
+    return content.resolve().as_uri() + "/"
+
+
 def render_job(content: Path, body: str, parts: tuple[tuple[Path, str], ...] = ()) -> RenderJob:
     html = f'<html lang="nl">\n<head><title>t</title></head>\n<body>\n{body}\n</body>\n</html>\n'
     source = content / "booklet.yml"
@@ -533,7 +537,7 @@ def render_job(content: Path, body: str, parts: tuple[tuple[Path, str], ...] = (
         source=source,
         source_text=source.read_text(encoding="utf-8"),
         html=html,
-        base_url=VIRTUAL_CONTENT,
+        base_url=content.resolve().as_uri() + "/",
         stylesheet="article.css",
         roots=(content.resolve(), STYLES),
         identifier=b"0" * 32,
@@ -547,7 +551,7 @@ def test_a_render_error_in_the_booklet_is_blamed_on_the_item_that_asked(tiny: Pa
     card.write_text(card.read_text(encoding="utf-8") + "\n![x](../images/weg.svg)\n", encoding="utf-8")
     job = render_job(
         tiny,
-        f'<p>x</p><img alt="x" src="{VIRTUAL_CONTENT}images/weg.svg">',
+        f'<p>x</p><img alt="x" src="{uri(tiny)}images/weg.svg">',
         parts=((card, card.read_text(encoding="utf-8")),),
     )
     result = render(job)
@@ -555,13 +559,13 @@ def test_a_render_error_in_the_booklet_is_blamed_on_the_item_that_asked(tiny: Pa
     [problem] = result.problems
     assert problem.path.endswith("metaphors/kaart.md"), problem
     assert problem.line == line_in(card, "weg.svg")
-    assert "images/weg.svg" in problem.message and VIRTUAL_CONTENT not in problem.message
+    assert "images/weg.svg" in problem.message and ".handouts-content" not in problem.message
 
 
 def test_an_image_the_renderer_cannot_read_says_why(tiny: Path) -> None:
     """Validation refuses a damaged image; should one reach the renderer, its message is not empty."""
     (tiny / "images/kapot.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
-    result = render(render_job(tiny, f'<p>x</p><img alt="x" src="{VIRTUAL_CONTENT}images/kapot.png">'))
+    result = render(render_job(tiny, f'<p>x</p><img alt="x" src="{uri(tiny)}images/kapot.png">'))
     assert result.outputs is None
     [problem] = result.problems
     assert re.search(r"Failed to load image at '\S*images/kapot\.png': \S", problem.message), problem
@@ -657,7 +661,7 @@ ATTACHING_BODIES = [
 
 @pytest.mark.parametrize("body", ATTACHING_BODIES)
 def test_the_renderer_refuses_attachments_and_no_pdf_carries_a_file(tiny: Path, body: str) -> None:
-    job = render_job(tiny, body.replace("../", VIRTUAL_CONTENT))
+    job = render_job(tiny, body.replace("../", uri(tiny)))
     result = render(job)
     assert result.outputs is None, "an attachment was rendered"
     assert any("rel=attachment" in p.message for p in result.problems), result.problems
@@ -674,7 +678,7 @@ def test_the_renderer_embeds_nothing_even_with_its_refusals_ignored(
     (tiny / "images/beeld.css").write_text("p { color: black }", encoding="utf-8")  # allowed: a stylesheet
     written = []
     for body in [*ATTACHING_BODIES, '<p><a rel="attachment" href="../images/beeld.css">x</a></p>']:
-        result = render(render_job(tiny, body.replace("../", VIRTUAL_CONTENT)))
+        result = render(render_job(tiny, body.replace("../", uri(tiny))))
         assert result.outputs is not None, result.problems
         written += [data for _, data in result.outputs]
     for data in written:
