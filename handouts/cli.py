@@ -1,4 +1,4 @@
-"""The command line: ``build`` (default), ``check`` and ``watch``. ``main(argv) -> exit status``."""
+"""The command line: ``build`` (default), ``check``, ``watch``, ``serve``. ``main(argv) -> exit status``."""
 
 from __future__ import annotations
 
@@ -65,6 +65,15 @@ def _parser() -> argparse.ArgumentParser:
     common(check)
     watch = commands.add_parser("watch", help="rebuild on every change until Ctrl-C")
     building(watch)
+    serve = commands.add_parser("serve", help="the desk: a local web app to find, personalise and print")
+    building(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0: any free port)")
+    serve.add_argument(
+        "--access-code",
+        metavar="CODE",
+        help="required for a --host other than this computer (or $HANDOUTS_ACCESS_CODE)",
+    )
     return parser
 
 
@@ -109,6 +118,18 @@ def _run(options: argparse.Namespace) -> int:
         from .watch import watch
 
         return watch(options.content, options.out, options.jobs, options.quiet)
+    if options.command == "serve":
+        from .serve import serve
+
+        return serve(
+            options.content,
+            options.out,
+            options.jobs,
+            options.quiet,
+            options.host,
+            options.port,
+            options.access_code,
+        )
     return run_build(options.content, options.out, options.items, options.force, options.jobs, options.quiet)
 
 

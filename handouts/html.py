@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from typing import TYPE_CHECKING
 
 import jinja2
 from markupsafe import Markup
@@ -12,6 +13,9 @@ from .links import booking_link, item_links
 from .markup import to_html
 from .models import Article, Booklet, Content, Item, Metaphor
 from .paths import TEMPLATES
+
+if TYPE_CHECKING:
+    from .personal import Personal
 
 MONTHS_NL = (
     "januari",
@@ -33,6 +37,11 @@ def month_year(date: datetime.date) -> str:
     return f"{MONTHS_NL[date.month - 1]} {date.year}"
 
 
+def long_date(date: datetime.date) -> str:
+    """A date as printed for a reader: "30 november 2026"."""
+    return f"{date.day} {month_year(date)}"
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -42,13 +51,17 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["markdown"] = lambda text, base=None: Markup(to_html(text, base))
+    env.filters["markdown"] = lambda text, base=None, ticked=(): Markup(to_html(text, base, ticked))
     env.filters["month_year"] = month_year
+    env.filters["long_date"] = long_date
     return env
 
 
-def render_item(item: Item, content: Content) -> str:
-    """The HTML of one A4 handout: an article or a metaphor card."""
+def render_item(item: Item, content: Content, personal: Personal | None = None) -> str:
+    """The HTML of one A4 handout: an article or a metaphor card.
+
+    ``personal``: the desk's personal block (patient, date, therapist, note, ticked tips).
+    """
     template = "article.html" if isinstance(item, Article) else "metaphor.html"
     return (
         environment()
@@ -57,6 +70,8 @@ def render_item(item: Item, content: Content) -> str:
             item=item,
             practice=content.practice,
             links=item_links(item, content),
+            personal=personal,
+            ticked=personal.ticked if personal else (),
             illustration=item.illustration.as_uri()
             if isinstance(item, Metaphor) and item.illustration
             else None,

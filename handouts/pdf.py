@@ -43,6 +43,7 @@ class RenderResult:
     outputs: tuple[tuple[str, bytes], ...] | None  # (file name under the output folder, PDF)
     pages: int
     problems: tuple[Problem, ...]
+    overflow_mm: float = 0.0  # how much text spilled past ``max_pages`` (the desk says what to cut)
 
 
 class _RefusedError(ValueError):
@@ -130,13 +131,15 @@ def _render(job: RenderJob) -> RenderResult:
         document = layout(job.html)
         pages = len(document.pages)
         problems = _problems(job, fetcher.refused, collect.messages)
+        overflow = 0.0
         if job.max_pages is not None and pages > job.max_pages:
+            overflow = _overflow_mm(document)
             problems.append(
                 Problem(
                     display(job.source),
                     None,
                     f"does not fit on {job.max_pages} page: it needs {pages} pages "
-                    f"(about {_overflow_mm(document):.0f} mm too long)",
+                    f"(about {overflow:.0f} mm too long)",
                     "shorten the text, or use a smaller illustration",
                 )
             )
@@ -149,7 +152,7 @@ def _render(job: RenderJob) -> RenderResult:
             document = document.copy(document.pages[:-1] + padding + document.pages[-1:])
             pages = len(document.pages)
         if problems:
-            return RenderResult(job.key, None, pages, tuple(problems))
+            return RenderResult(job.key, None, pages, tuple(problems), overflow)
         pdf = document.write_pdf(pdf_identifier=job.identifier, pdf_tags=True)
         problems = _problems(job, fetcher.refused, collect.messages)
         if problems:
@@ -192,13 +195,19 @@ def _problems(job: RenderJob, refused: list[tuple[str, str]], messages: list[str
 
 
 def _overflow_mm(document: Any) -> float:
-    """How much content spilled onto the pages after the first, in millimetres."""
-    total = 0.0
-    for page in document.pages[1:]:
+    """How much too long the content is, in millimetres: what spilled onto the pages after the
+    first, less the room still free at the foot of the first page (a block that cannot be split,
+    like the QR codes, moves whole and leaves that room behind)."""
+
+    def extent(page: Any) -> tuple[float, float, float]:
         root = page._page_box.children[0]  # the <html> box; the rest are margin boxes
-        top, bottom = root.content_box_y(), root.content_box_y()
+        top = bottom = root.content_box_y()
         for box in root.descendants():
-            if box is not root and getattr(box, "position_y", None) is not None:
+            # <html> and <body> continued on the next page reach down to its foot: skip them
+            if box.element_tag not in ("html", "body") and getattr(box, "position_y", None) is not None:
                 bottom = max(bottom, box.position_y + box.margin_height())
-        total += bottom - top
-    return total * PX_TO_MM
+        return top, bottom, page._page_box.content_box_y() + page._page_box.height
+
+    spilled = sum(bottom - top for top, bottom, _ in map(extent, document.pages[1:]))
+    _, used, end = extent(document.pages[0])
+    return max(spilled - max(end - used, 0.0), 1.0) * PX_TO_MM
