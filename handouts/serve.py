@@ -80,7 +80,10 @@ def serve(
                 port=port,
                 threads=THREADS,
                 ident="handouts",
-                max_request_body_size=64 * 1024,
+                # Bodies over the app's limit (16 KB, a Dutch message) up to this one reach the app;
+                # both stay under inbuf_overflow, so waitress never spools a form to a temp file.
+                max_request_body_size=256 * 1024,
+                inbuf_overflow=512 * 1024,
                 clear_untrusted_proxy_headers=True,
             )
         except OSError as exc:
