@@ -355,7 +355,7 @@ def create_app(desk: Desk, access_code: str | None = None) -> Flask:
         result = desk.render(job(first.key, content, personal))
         if result.outputs is None:
             if result.pages > 1 and isinstance(content.item(first.key), Metaphor):
-                raise FormError({"notitie": cut_advice(result.overflow_mm)})
+                raise FormError({"notitie": cut_advice(result.overflow_mm, personal.note)})
             log.error("desk: personalised %s did not render (%d problem(s))", first.key, len(result.problems))
             raise FormError(
                 {"form": "Deze handout kon niet gemaakt worden. Vraag het na bij wie de inhoud beheert."}

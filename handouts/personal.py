@@ -79,16 +79,18 @@ def job(key: str, data: Content, personal: Personal | None) -> RenderJob:
     return dataclasses.replace(plain, html=render_item(item, data, personal))
 
 
-def cut_advice(overflow_mm: float) -> str:
+def cut_advice(overflow_mm: float, note: str) -> str:
     """How much to cut from a note that pushes a card onto a second page, in plain Dutch."""
     lines = max(1, math.ceil(overflow_mm / NOTE_LINE_MM))
     characters = lines * NOTE_CHARS_PER_LINE
     regels = "regel" if lines == 1 else "regels"
     millimetres = max(1, round(overflow_mm))
+    advice = f"Maak de notitie ongeveer {lines} {regels} korter"
+    if characters < len(note):
+        advice += f" (zo'n {characters} tekens)"
     return (
         f"Met deze notitie past de kaart niet meer op één blad (ongeveer {millimetres} mm te lang). "
-        f"Maak de notitie ongeveer {lines} {regels} korter (zo'n {characters} tekens), "
-        "of vink minder tips aan."
+        f"{advice}, of vink minder tips aan."
     )
 
 

@@ -377,7 +377,7 @@ def test_a_note_too_long_for_the_card_says_how_much_to_cut(server: Server, page:
     message.wait_for(state="visible")
     text = message.inner_text()
     assert "past de kaart niet meer op één blad" in text
-    assert re.search(r"ongeveer \d+ regels? korter \(zo'n \d+ tekens\)", text), text
+    assert re.search(r"ongeveer \d+ mm te lang\). Maak de notitie ongeveer \d+ regels? korter", text), text
     assert page.locator("[data-result]").is_hidden()
     page.screenshot(path="/tmp/desk-too-long.png", full_page=True)
     # Over the limit of 400 characters: said before anything is rendered.
