@@ -16,6 +16,7 @@ import hmac
 import logging
 import secrets
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -131,6 +132,7 @@ def create_app(desk: Desk, access_code: str | None = None) -> Flask:
                 session["access"] = True
                 return redirect(target)
             error = "Deze toegangscode klopt niet. Probeer het opnieuw."
+            time.sleep(1)  # guessing codes goes slowly
         return render_template("access.html", error=error, next=target), 401 if error else 200
 
     @app.after_request

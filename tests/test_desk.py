@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -700,3 +701,43 @@ def test_every_shipped_handout_is_listed_and_every_card_takes_a_personal_block(
             assert len(page_texts(pdf)) == 1 and "Voor Jan Peeters" in flat(page_texts(pdf)[0])
     finally:
         running.stop()
+
+
+# ---------------------------------------------------------------------------- therapists (in-process)
+
+
+def test_the_therapist_is_chosen_from_the_practices_list(tmp_path: Path) -> None:
+    """With ``therapists:`` in practice.yml the form offers a choice, and only those names."""
+    import dataclasses
+
+    from handouts.build import Workers
+    from handouts.catalogue import make
+    from handouts.desk import Desk, create_app
+    from handouts.models import Practice
+
+    content = make_content(tmp_path / "content")
+    out = tmp_path / "dist"
+    assert main(["build", "--content", str(content), "--out", str(out), "-q", "--jobs", "1"]) == 0
+    catalogue = make(content, tmp_path / "dist")
+    assert catalogue.content is not None and catalogue.content.practice is not None
+
+    @dataclasses.dataclass(frozen=True)
+    class WithTherapists(Practice):  # until the model has the field, as practice.yml will give it
+        therapists: tuple[str, ...] = ("Tim Willems", "An Peeters")
+
+    practice = WithTherapists(**dataclasses.asdict(catalogue.content.practice))
+    with_list = dataclasses.replace(catalogue.content, practice=practice)
+    catalogue = dataclasses.replace(catalogue, content=with_list)
+    app = create_app(Desk(content, tmp_path / "dist", Workers(1), catalogue=catalogue))
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    html = client.get("/handout/metaphors/glas").get_data(as_text=True)
+    assert '<select id="therapeut" name="therapeut"' in html
+    assert "<option>Tim Willems</option>" in html and "<option>An Peeters</option>" in html
+    refused = client.post("/handout/metaphors/glas", data={"therapeut": "Iemand Anders"})
+    assert refused.status_code == 422 and "Kies een therapeut uit de lijst" in refused.get_data(as_text=True)
+    printed = client.post("/handout/metaphors/glas", data={"therapeut": "An Peeters", "datum": "2026-11-30"})
+    assert printed.status_code == 200 and printed.mimetype == "application/pdf"
+    assert "30 november 2026 · An Peeters" in flat(page_texts(printed.data)[0])
+    record = urllib.parse.unquote(printed.headers["X-Meegegeven"])
+    assert record.endswith(", 30 november 2026, An Peeters")
