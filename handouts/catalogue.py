@@ -12,10 +12,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import BOOKLET_OUTPUTS, Summary, load
+from .build import Summary, load
 from .markup import tips
-from .models import Article, Content, Metaphor, Problem
-from .personal import version
+from .models import Article, Content, Metaphor, Output, Problem
 from .thumbs import thumbnails
 
 KIND_LABELS = {"metaphors": "Kaart", "articles": "Artikel", "booklet": "Boekje"}
@@ -106,7 +105,7 @@ def make(content_dir: Path, out: Path) -> Catalogue:
     for item in items:
         if not (out / f"{item.key}.pdf").is_file():
             continue
-        tags = item.tags if isinstance(item, Article) else ()
+        tags = item.tags
         entries[item.key] = Entry(
             key=item.key,
             kind=item.kind,
@@ -116,10 +115,11 @@ def make(content_dir: Path, out: Path) -> Catalogue:
             search=_search_text(item.title, item.summary, " ".join(tags), KIND_LABELS[item.kind], item.body),
             thumbs=pages(f"{item.key}.pdf"),
             tips=tips(item.body) if isinstance(item, Metaphor) else (),
-            version=version(item),
+            version=item.version,
         )
     booklet = None
-    if data.booklet is not None and all((out / name).is_file() for name in BOOKLET_OUTPUTS):
+    booklet_files = Output("booklet").files
+    if data.booklet is not None and all((out / name).is_file() for name in booklet_files):
         booklet = Entry(
             key="booklet",
             kind="booklet",
@@ -129,7 +129,7 @@ def make(content_dir: Path, out: Path) -> Catalogue:
             search=_search_text(data.booklet.title, data.booklet.subtitle or "", "boekje"),
             thumbs=pages("booklet.pdf"),
         )
-        files.update(BOOKLET_OUTPUTS)
+        files.update(booklet_files)
     return Catalogue(
         content=data,
         cards=tuple(e for e in entries.values() if e.kind == "metaphors"),

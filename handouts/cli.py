@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .models import Problem
+from .models import VARIANTS, Problem
 from .paths import DEFAULT_CONTENT, DEFAULT_OUT
 
 if TYPE_CHECKING:
@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("--force", action="store_true", help="rebuild even what has not changed")
         sub.add_argument(
+            "--variant",
+            choices=VARIANTS,
+            default="standard",
+            help="standard, or large print (into OUT/large/)",
+        )
+        sub.add_argument(
             "--jobs",
             "-j",
             type=_positive,
@@ -66,7 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     watch = commands.add_parser("watch", help="rebuild on every change until Ctrl-C")
     building(watch)
     serve = commands.add_parser("serve", help="the desk: a local web app to find, personalise and print")
-    building(serve)
+    common(serve)
+    serve.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output folder")
+    serve.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N", help="worker processes")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0: any free port)")
     serve.add_argument(
@@ -115,9 +123,25 @@ def _run(options: argparse.Namespace) -> int:
     if options.command == "check":
         return run_check(options.content, options.quiet)
     if options.command == "watch":
+        from .build import Workers
         from .watch import watch
 
-        return watch(options.content, options.out, options.jobs, options.quiet)
+        def rebuild(workers: Workers) -> int:
+            return run_build(
+                options.content,
+                options.out,
+                jobs=options.jobs,
+                quiet=options.quiet,
+                workers=workers,
+                variant=options.variant,
+            )
+
+        workers = Workers(options.jobs or os.cpu_count() or 1)  # kept between rebuilds: they stay warm
+        try:
+            rebuild(workers)
+            return watch(options.content, options.out, lambda: rebuild(workers), options.quiet)
+        finally:
+            workers.stop()
     if options.command == "serve":
         from .serve import serve
 
@@ -130,7 +154,15 @@ def _run(options: argparse.Namespace) -> int:
             options.port,
             options.access_code,
         )
-    return run_build(options.content, options.out, options.items, options.force, options.jobs, options.quiet)
+    return run_build(
+        options.content,
+        options.out,
+        options.items,
+        options.force,
+        options.jobs,
+        options.quiet,
+        variant=options.variant,
+    )
 
 
 @contextmanager
@@ -161,8 +193,8 @@ def run_check(content_dir: Path, quiet: bool = False) -> int:
     data = load(content_dir)
     _print_problems(data.problems)
     count = len(data.sources) + (1 if data.booklet else 0)
-    if data.problems:
-        print(f"{len(data.problems)} problem(s) found.", file=sys.stderr)
+    if data.errors:
+        print(f"{len(data.errors)} error(s) found.", file=sys.stderr)
         return CONTENT_ERRORS
     if not quiet:
         print(f"Content OK: {count} item(s) checked in {content_dir}.", file=sys.stderr)
@@ -177,6 +209,7 @@ def run_build(
     jobs: int | None = None,
     quiet: bool = False,
     workers: Workers | None = None,
+    variant: str = "standard",
 ) -> int:
     from .build import UsageError, build
     from .progress import Progress
@@ -185,7 +218,14 @@ def run_build(
     progress = Progress(quiet=quiet)
     try:
         summary = build(
-            content_dir, out, list(items or []), force=force, jobs=jobs, progress=progress, workers=workers
+            content_dir,
+            out,
+            list(items or []),
+            force=force,
+            jobs=jobs,
+            progress=progress,
+            workers=workers,
+            variant=variant,
         )
     except UsageError as exc:
         print(f"handouts: error: {exc}", file=sys.stderr)
@@ -193,6 +233,8 @@ def run_build(
     finally:
         progress.finish()
     _print_problems(summary.problems)
+    for notice in sorted(summary.notices):
+        print(f"handouts: note: {notice}", file=sys.stderr)
     if not quiet or summary.failed:
         parts = [
             f"{len(summary.built)} built",
@@ -203,4 +245,4 @@ def run_build(
             f"{', '.join(parts)} in {time.monotonic() - started:.1f} s -> {os.path.relpath(out)}/",
             file=sys.stderr,
         )
-    return CONTENT_ERRORS if summary.problems or summary.failed else OK
+    return CONTENT_ERRORS if summary.errors or summary.failed else OK

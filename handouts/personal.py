@@ -41,23 +41,12 @@ class Personal:
 
 def therapists(practice: Practice | None) -> tuple[str, ...]:
     """The practice's therapists (``therapists:`` in practice.yml), if it lists them."""
-    return tuple(getattr(practice, "therapists", None) or ())
-
-
-def version(item: Item) -> str:
-    """The item's version as recorded in a patient file: the model's own, or its file's digest."""
-    own = getattr(item, "version", None)
-    if own:
-        return str(own)
-    try:
-        return hashlib.sha256(item.path.read_bytes()).hexdigest()[:6]
-    except OSError:
-        return "?"
+    return practice.therapists if practice else ()
 
 
 def record_line(items: Sequence[Item], personal: Personal) -> str:
     """The line for the patient file: what was handed out, when, by whom. Never the patient's name."""
-    parts = [f"{item.title} (versie {version(item)})" for item in items]
+    parts = [f"{item.title} (versie {item.version})" for item in items]
     parts.append(long_date(personal.date))
     if personal.therapist:
         parts.append(personal.therapist)
@@ -71,7 +60,7 @@ def job(key: str, data: Content, personal: Personal | None) -> RenderJob:
 
     item = data.item(key)
     assert item is not None
-    plain = make_job(key, data, hashlib.sha256(key.encode()).hexdigest())
+    plain = make_job(item.output, data, hashlib.sha256(key.encode()).hexdigest())
     if personal is None:
         return plain
     if not isinstance(item, Metaphor):

@@ -89,10 +89,11 @@ def serve(
         except OSError as exc:
             print(f"handouts: error: cannot serve on {host}:{port}: {exc.strerror}", file=sys.stderr)
             return USAGE
-        threading.Thread(target=_watch, args=(desk, stop, wake, say), daemon=True, name="watch").start()
+        threading.Thread(target=_watch, args=(desk, wake, quiet), daemon=True, name="watch").start()
         threading.Thread(target=_builder, args=(desk, stop, wake, quiet), daemon=True, name="build").start()
         shown = f"[{host}]" if ":" in host else host
-        say(f"desk: http://{shown}:{server.effective_port}/ (Ctrl-C to stop)")
+        # Always shown, even with -q: where to point the browser.
+        print(f"desk: http://{shown}:{server.effective_port}/ (Ctrl-C to stop)", file=sys.stderr, flush=True)
         server.run()
     except KeyboardInterrupt:
         say("\ndesk stopped.")
@@ -103,13 +104,15 @@ def serve(
     return INTERRUPTED
 
 
-def _watch(desk: Desk, stop: threading.Event, wake: threading.Event, say: object) -> None:
-    from .watch import changes
+def _watch(desk: Desk, wake: threading.Event, quiet: bool) -> None:
+    """``watch``'s loop, in a thread: every change wakes the build thread."""
+    from .watch import watch
 
-    for batch in changes(desk.content_dir, desk.out, stop):
-        if callable(say):
-            say("changed: " + ", ".join(display(path) for path in batch))
+    def rebuild() -> int:
         wake.set()
+        return 0
+
+    watch(desk.content_dir, desk.out, rebuild, quiet)
 
 
 def _builder(desk: Desk, stop: threading.Event, wake: threading.Event, quiet: bool) -> None:
@@ -122,7 +125,8 @@ def _builder(desk: Desk, stop: threading.Event, wake: threading.Event, quiet: bo
         try:
             _rebuild(desk, reason, quiet)
         except Exception as exc:  # keep serving the last catalogue
-            print(f"handouts: error: rebuild failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            if not stop.is_set():  # (stopping: the workers were stopped under the build)
+                print(f"handouts: error: rebuild failed: {type(exc).__name__}: {exc}", file=sys.stderr)
 
 
 def _rebuild(desk: Desk, reason: str, quiet: bool) -> None:
@@ -138,7 +142,10 @@ def _rebuild(desk: Desk, reason: str, quiet: bool) -> None:
             summary = build(desk.content_dir, desk.out, workers=desk.workers, progress=progress)
         finally:
             progress.finish()
+        # Reported as run_build reports a build (which returns only the exit status).
         _print_problems(summary.problems)
+        for notice in sorted(summary.notices):
+            print(f"handouts: note: {notice}", file=sys.stderr)
         seconds = time.monotonic() - clock
         if not quiet or summary.failed:
             print(

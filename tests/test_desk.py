@@ -33,7 +33,6 @@ import pytest
 from conftest import CONTENT, PROJECT, decode_qr, page_texts, render_page
 from pypdf import PdfReader
 
-from handouts import content as content_module
 from handouts.cli import main
 
 CHROMIUM = shutil.which("chromium")
@@ -52,6 +51,7 @@ phone: 0470/00 00 00
 website: https://www.example.be
 blog_url: https://www.example.be/blog
 booking_url: https://www.example.be/afspraak
+therapists: [Tim Willems, An Peeters]
 """
 
 CARD = """\
@@ -83,7 +83,9 @@ summary: Wie na een blessure rustig opbouwt, herstelt vaak sneller.
 author: Tim Willems
 date: 2025-06-01
 tags: [herstel, beweging]
-{extra}---
+key_points:
+  - Bouw rustig op.
+---
 
 Na een blessure wil je snel weer alles doen. Bouw rustig op.
 
@@ -126,8 +128,7 @@ def make_content(root: Path) -> Path:
         ),
         encoding="utf-8",
     )
-    extra = "key_points:\n  - Bouw rustig op.\n" if "key_points" in content_module.ARTICLE_FIELDS else ""
-    (root / "articles" / "opbouwen.md").write_text(ARTICLE.format(extra=extra), encoding="utf-8")
+    (root / "articles" / "opbouwen.md").write_text(ARTICLE, encoding="utf-8")
     (root / "booklet.yml").write_text(BOOKLET, encoding="utf-8")
     return root
 
@@ -333,7 +334,7 @@ def test_personalised_card_carries_name_note_and_ticked_tips_on_one_page(server:
     assert page.get_by_role("heading", name="Het glas water").is_visible()
     assert page.locator(".page-list img").count() == 1  # every page as a thumbnail
     page.get_by_label("Naam patiënt").fill(NAME)
-    page.get_by_label("Therapeut").fill("Tim Willems")
+    page.get_by_label("Therapeut").select_option("Tim Willems")
     page.get_by_label("Persoonlijke notitie").fill(f"{NOTE_WORD}: elke avond tien minuten wandelen.")
     page.get_by_label("Wandel elke dag een kwartier.").check()
     pdf, response = make_pdf(page)
@@ -707,28 +708,15 @@ def test_every_shipped_handout_is_listed_and_every_card_takes_a_personal_block(
 
 
 def test_the_therapist_is_chosen_from_the_practices_list(tmp_path: Path) -> None:
-    """With ``therapists:`` in practice.yml the form offers a choice, and only those names."""
-    import dataclasses
-
+    """With ``therapists:`` in practice.yml the form offers those names, and only those."""
     from handouts.build import Workers
     from handouts.catalogue import make
     from handouts.desk import Desk, create_app
-    from handouts.models import Practice
 
     content = make_content(tmp_path / "content")
     out = tmp_path / "dist"
     assert main(["build", "--content", str(content), "--out", str(out), "-q", "--jobs", "1"]) == 0
-    catalogue = make(content, tmp_path / "dist")
-    assert catalogue.content is not None and catalogue.content.practice is not None
-
-    @dataclasses.dataclass(frozen=True)
-    class WithTherapists(Practice):  # until the model has the field, as practice.yml will give it
-        therapists: tuple[str, ...] = ("Tim Willems", "An Peeters")
-
-    practice = WithTherapists(**dataclasses.asdict(catalogue.content.practice))
-    with_list = dataclasses.replace(catalogue.content, practice=practice)
-    catalogue = dataclasses.replace(catalogue, content=with_list)
-    app = create_app(Desk(content, tmp_path / "dist", Workers(1), catalogue=catalogue))
+    app = create_app(Desk(content, out, Workers(1), catalogue=make(content, out)))
     app.config["WTF_CSRF_ENABLED"] = False
     client = app.test_client()
     html = client.get("/handout/metaphors/glas").get_data(as_text=True)
