@@ -136,10 +136,7 @@ def _render(job: RenderJob) -> RenderResult:
     previous = logger.propagate
     logger.propagate = False
     try:
-        fonts = weasyprint.text.fonts.FontConfiguration()
-        stylesheet = weasyprint.CSS(
-            filename=str(STYLES / job.stylesheet), url_fetcher=fetcher, font_config=fonts
-        )
+        fonts, stylesheet = _stylesheet(job, fetcher, collect)
 
         def layout(html: str) -> Any:
             return weasyprint.HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).render(
@@ -186,6 +183,25 @@ def _render(job: RenderJob) -> RenderResult:
     finally:
         logger.removeHandler(collect)
         logger.propagate = previous
+
+
+# Per process: the parsed stylesheet and its fonts, by stylesheet and the state of every
+# stylesheet and font file. A warm worker (watch, the desk) skips parsing them again.
+_STYLESHEETS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+
+
+def _stylesheet(job: RenderJob, fetcher: Any, collect: _Collect) -> tuple[Any, Any]:
+    from .engine import weasyprint
+
+    files = sorted(p for root in job.roots for p in root.rglob("*") if p.suffix in (".css", ".ttf", ".otf"))
+    key = (job.stylesheet, job.roots, tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+    if key in _STYLESHEETS:
+        return _STYLESHEETS[key]
+    fonts = weasyprint.text.fonts.FontConfiguration()
+    stylesheet = weasyprint.CSS(filename=str(STYLES / job.stylesheet), url_fetcher=fetcher, font_config=fonts)
+    if not fetcher.refused and not collect.messages:  # a stylesheet with a problem is reported every time
+        _STYLESHEETS[key] = (fonts, stylesheet)
+    return fonts, stylesheet
 
 
 def _problems(job: RenderJob, refused: list[tuple[str, str]], messages: list[str]) -> list[Problem]:

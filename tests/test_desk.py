@@ -729,3 +729,33 @@ def test_the_therapist_is_chosen_from_the_practices_list(tmp_path: Path) -> None
     assert "30 november 2026 · An Peeters" in flat(page_texts(printed.data)[0])
     record = urllib.parse.unquote(printed.headers["X-Meegegeven"])
     assert record.endswith(", 30 november 2026, An Peeters")
+
+
+# ---------------------------------------------------------------------------- warm workers
+
+
+def test_a_warm_worker_reparses_the_stylesheet_only_when_a_style_file_changed(tmp_path: Path) -> None:
+    """The personalised prints reuse the parsed stylesheet; an edited style is still picked up."""
+    from handouts import pdf
+    from handouts.build import make_job
+    from handouts.content import load
+    from handouts.paths import STYLES
+
+    content = make_content(tmp_path / "content")
+    data = load(content)
+    item = data.item("metaphors/glas")
+    assert item is not None
+    job = make_job(item.output, data, "0" * 64)
+
+    def parsed() -> Any:
+        return pdf._stylesheet(job, pdf._make_fetcher(job.roots), pdf._Collect())[1]
+
+    first = parsed()
+    assert parsed() is first
+    style = STYLES / "personal.css"
+    stat = style.stat()
+    try:
+        os.utime(style, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        assert parsed() is not first
+    finally:
+        os.utime(style, ns=(stat.st_atime_ns, stat.st_mtime_ns))
