@@ -39,6 +39,9 @@ class Entry:
     thumbs: tuple[str, ...]  # PNG paths relative to the output folder, one per page
     tips: tuple[str, ...] = ()  # a card's "Wat kan je zelf doen?" list
     version: str = ""
+    reviewed: datetime.date | None = None  # last checked by a therapist
+    reviewed_by: str | None = None
+    review_due: bool = False  # never checked, or longer ago than the practice's interval
 
     @property
     def pdf(self) -> str:
@@ -98,6 +101,7 @@ def make(content_dir: Path, out: Path) -> Catalogue:
         files.add(name)
         return relative
 
+    interval = data.practice.review_interval_months if data.practice else 24
     items: list[Metaphor | Article] = [
         *sorted(data.metaphors.values(), key=lambda m: (m.order or 999, m.title)),
         *sorted(data.articles.values(), key=lambda a: a.title),
@@ -116,6 +120,9 @@ def make(content_dir: Path, out: Path) -> Catalogue:
             thumbs=pages(f"{item.key}.pdf"),
             tips=tips(item.body) if isinstance(item, Metaphor) else (),
             version=item.version,
+            reviewed=item.reviewed,
+            reviewed_by=item.reviewed_by,
+            review_due=_review_due(item.reviewed, interval),
         )
     booklet = None
     booklet_files = Output("booklet").files
@@ -138,6 +145,14 @@ def make(content_dir: Path, out: Path) -> Catalogue:
         files=frozenset(files),
         by_key=entries,
     )
+
+
+def _review_due(reviewed: datetime.date | None, months: int, today: datetime.date | None = None) -> bool:
+    if reviewed is None:
+        return True
+    today = today or datetime.date.today()
+    elapsed = (today.year - reviewed.year) * 12 + today.month - reviewed.month - (today.day < reviewed.day)
+    return elapsed >= months
 
 
 def record(summary: Summary, started: datetime.datetime, seconds: float, reason: str) -> BuildRecord:

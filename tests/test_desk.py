@@ -627,6 +627,7 @@ def test_the_access_code_is_asked_once_per_browser(tmp_path: Path, page: Any) ->
         status, _, body = get(running.url + "/pdf/metaphors/glas.pdf")
         assert not body.startswith(b"%PDF")  # ... but without the cookie, no PDF
     finally:
+        page.goto("about:blank")  # nothing left loading from the server being stopped
         assert running.stop() == 130
 
 
@@ -638,6 +639,11 @@ def test_staff_page_shows_a_broken_file_and_rebuilds(tmp_path: Path, page: Any) 
     card = content / "metaphors" / "glas.md"
     good = card.read_text(encoding="utf-8")
     card.write_text(good.replace("title:", "titel:", 1), encoding="utf-8")
+    old = content / "metaphors" / "oke.md"
+    old.write_text(old.read_text(encoding="utf-8").replace("order: 2\n", "order: 2\nreviewed: 2020-01-15\n"))
+    recent = content / "articles" / "opbouwen.md"
+    today = datetime.date.today().isoformat()
+    recent.write_text(recent.read_text(encoding="utf-8").replace("tags:", f"reviewed: {today}\ntags:"))
     running = Server(content, tmp_path / "dist")
     try:
         page.goto(running.url + "/")
@@ -647,6 +653,10 @@ def test_staff_page_shows_a_broken_file_and_rebuilds(tmp_path: Path, page: Any) 
         shown = page.locator(".problems").inner_text()
         assert re.search(r"metaphors/glas\.md:2\n.*'titel'", shown), shown  # file:line, then the message
         assert "did you mean 'title'" in shown  # the hint
+        rows = page.locator("#nagekeken + table tbody tr").all_inner_texts()
+        old_row = next(row for row in rows if row.startswith("Oké zijn met rust"))
+        assert "15-01-2020" in old_row and old_row.endswith("nakijken"), rows  # the review status
+        assert next(row for row in rows if row.startswith("Rustig opbouwen")).endswith("in orde"), rows
         page.screenshot(path="/tmp/desk-staff.png", full_page=True)
         # The broken card is not in the catalogue; the others are.
         page.goto(running.url + "/")
@@ -673,6 +683,7 @@ def test_staff_page_shows_a_broken_file_and_rebuilds(tmp_path: Path, page: Any) 
             page.goto(running.url + "/inhoud")
         assert "knop Opnieuw bouwen" in page.locator(".builds").inner_text()  # what was built when, and why
     finally:
+        page.goto("about:blank")  # nothing left loading from the server being stopped
         assert running.stop() == 130
     assert "Traceback" not in running.output
 
