@@ -741,6 +741,16 @@ def test_the_therapist_is_chosen_from_the_practices_list(tmp_path: Path) -> None
     record = urllib.parse.unquote(printed.headers["X-Meegegeven"])
     assert record.endswith(", 30 november 2026, An Peeters")
 
+    # Input is text, never markup: on the page, and in the form shown again after an error.
+    markup = "<b>Jan</b> & <i>co</i>"
+    printed = client.post("/handout/metaphors/glas", data={"naam": markup, "notitie": "<script>x()</script>"})
+    text = flat(page_texts(printed.data)[0])
+    assert f"Voor {markup}" in text and "<script>x()</script>" in text
+    again = client.post("/handout/metaphors/glas", data={"naam": markup, "datum": "30-11-2026"})
+    assert again.status_code == 422 and "Kies een geldige datum" in again.get_data(as_text=True)
+    assert "&lt;b&gt;Jan&lt;/b&gt; &amp; &lt;i&gt;co&lt;/i&gt;" in again.get_data(as_text=True)
+    assert again.headers["Cache-Control"] == "no-store"
+
 
 # ---------------------------------------------------------------------------- warm workers
 
