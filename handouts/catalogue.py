@@ -18,6 +18,7 @@ from .models import Article, Content, Metaphor, Output, Problem
 from .thumbs import thumbnails
 
 KIND_LABELS = {"metaphors": "Kaart", "articles": "Artikel", "booklet": "Boekje"}
+LANGUAGE_NAMES = {"fr": "Frans", "en": "Engels"}
 
 
 def fold(text: str) -> str:
@@ -42,6 +43,7 @@ class Entry:
     reviewed: datetime.date | None = None  # last checked by a therapist
     reviewed_by: str | None = None
     review_due: bool = False  # never checked, or longer ago than the practice's interval
+    translations: tuple[tuple[str, str], ...] = ()  # (language in Dutch, PDF path): print as is
 
     @property
     def pdf(self) -> str:
@@ -123,7 +125,13 @@ def make(content_dir: Path, out: Path) -> Catalogue:
             reviewed=item.reviewed,
             reviewed_by=item.reviewed_by,
             review_due=_review_due(item.reviewed, interval),
+            translations=tuple(
+                (LANGUAGE_NAMES.get(lang, lang), pdf)
+                for lang in sorted(LANGUAGE_NAMES)
+                if (pdf := Output(item.kind, item.slug, lang).files[0]) and (out / pdf).is_file()
+            ),
         )
+        files.update(pdf for _, pdf in entries[item.key].translations)
     booklet = None
     booklet_files = Output("booklet").files
     if data.booklet is not None and all((out / name).is_file() for name in booklet_files):

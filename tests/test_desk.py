@@ -651,7 +651,7 @@ def test_staff_page_shows_a_broken_file_and_rebuilds(tmp_path: Path, page: Any) 
         problems = page.locator(".problems li")
         assert problems.count() >= 1
         shown = page.locator(".problems").inner_text()
-        assert re.search(r"metaphors/glas\.md:2\n.*'titel'", shown), shown  # file:line, then the message
+        assert re.search(r"metaphors/glas\.md:2\nFOUT\n.*'titel'", shown), shown  # file:line, error, message
         assert "did you mean 'title'" in shown  # the hint
         rows = page.locator("#nagekeken + table tbody tr").all_inner_texts()
         old_row = next(row for row in rows if row.startswith("Oké zijn met rust"))
@@ -700,17 +700,26 @@ def test_every_shipped_handout_is_listed_and_every_card_takes_a_personal_block(
     try:
         status, _, body = get(running.url + "/")
         html = body.decode()
-        cards = sorted(p.stem for p in (CONTENT / "metaphors").glob("*.md"))
-        articles = sorted(p.stem for p in (CONTENT / "articles").glob("*.md"))
+        # the Dutch originals (a translation is <slug>.<lang>.md)
+        cards = sorted(p.stem for p in (CONTENT / "metaphors").glob("*.md") if "." not in p.stem)
+        articles = sorted(p.stem for p in (CONTENT / "articles").glob("*.md") if "." not in p.stem)
         for slug in cards:
             assert f'href="/handout/metaphors/{slug}"' in html
         for slug in articles:
             assert f'href="/handout/articles/{slug}"' in html
+        # A translation is offered as it is, on its original's page.
+        for path in sorted((CONTENT / "metaphors").glob("*.*.md")):
+            slug, lang = path.stem.split(".")
+            status, _, body = get(f"{running.url}/handout/metaphors/{slug}")
+            pdf_link = f'href="/pdf/{lang}/metaphors/{slug}.pdf"'
+            assert pdf_link in body.decode(), path.name
+            assert get(f"{running.url}/pdf/{lang}/metaphors/{slug}.pdf")[2].startswith(b"%PDF")
         for slug in cards:
             fields = {"naam": "Jan Peeters", "notitie": "Tot volgende week."}
             status, _, pdf = post_form(running, f"/handout/metaphors/{slug}", fields)
             assert status == 200, (slug, pdf[:300])
             assert len(page_texts(pdf)) == 1 and "Voor Jan Peeters" in flat(page_texts(pdf)[0])
+            assert len(decode_qr(render_page(pdf))) == 2, slug  # the smaller QR codes still scan
     finally:
         running.stop()
 
