@@ -457,6 +457,12 @@ def test_print_and_download_serve_the_built_pdf(server: Server, page: Any) -> No
     assert status == 200 and headers["Content-Disposition"].startswith("inline") and body.startswith(b"%PDF")
     status, headers, body = get(server.url + attachment)
     assert status == 200 and headers["Content-Disposition"].startswith("attachment")
+    with page.expect_download() as saved:
+        page.get_by_role("link", name="Downloaden").click()
+    assert saved.value.suggested_filename == "articles-opbouwen.pdf"
+    saved.value.delete()
+    response = page.goto(server.url + inline)  # shown in the browser's PDF viewer, not saved
+    assert response is not None and response.ok and page.url.endswith("/pdf/articles/opbouwen.pdf")
 
 
 # ---------------------------------------------------------------------------- privacy
