@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .models import Content, Item, Metaphor, Problem
+from .models import DEFAULT_LANG, Content, Item, Output, Problem
 from .paths import STYLES, TEMPLATES, display
 from .progress import Progress
 
@@ -31,8 +31,6 @@ if TYPE_CHECKING:  # the real imports wait until there is something to load or r
 
 MANIFEST = ".handouts-manifest.json"
 TREE = "*all inputs*"  # manifest entry: every input file's digest, after a clean full build
-BOOKLET_OUTPUTS = ("booklet.pdf", "booklet-print.pdf", "booklet-print-long-edge.pdf")
-STYLESHEETS = {"articles": "article.css", "metaphors": "card.css", "booklet": "booklet.css"}
 FIXED_EPOCH = 946684800  # 2000-01-01: a fixed date for outputs that have none of their own
 
 
@@ -46,10 +44,19 @@ class Summary:
     unchanged: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    notices: set[str] = field(default_factory=set)  # about the machine: printed once
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
 
 
-def outputs_of(key: str) -> tuple[str, ...]:
-    return BOOKLET_OUTPUTS if key == "booklet" else (f"{key}.pdf",)
+def _variant_of(manifest_key: str) -> str | None:
+    """The variant of a manifest entry; None for entries that are not outputs."""
+    try:
+        return Output.parse(manifest_key).variant
+    except ValueError:
+        return None
 
 
 # ---------------------------------------------------------------------------- hashing
@@ -102,7 +109,7 @@ def _item_parts(item: Item, data: Content, cache: dict[Path, str]) -> list[str]:
     return parts
 
 
-def keys_for(data: Content, targets: list[str]) -> dict[str, str]:
+def keys_for(data: Content, targets: list[Output]) -> dict[Output, str]:
     """The hash of every input of each target output."""
     cache: dict[Path, str] = {}
     assert data.practice is not None
@@ -113,10 +120,8 @@ def keys_for(data: Content, targets: list[str]) -> dict[str, str]:
     ]
     keys = {}
     for target in targets:
-        styles = [
-            f"{p.name}={_file_digest(p, cache)}" for p in _stylesheet_files(STYLESHEETS[target.split("/")[0]])
-        ]
-        if target == "booklet":
+        styles = [f"{p.name}={_file_digest(p, cache)}" for p in _stylesheet_files(target.stylesheet)]
+        if target.is_booklet:
             assert data.booklet is not None
             parts = [_file_digest(data.booklet.path, cache)]
             for section in data.booklet.sections:
@@ -125,10 +130,10 @@ def keys_for(data: Content, targets: list[str]) -> dict[str, str]:
                     if item is not None:
                         parts += _item_parts(item, data, cache)
         else:
-            item = data.item(target)
+            item = data.item(target.source_key)
             assert item is not None
             parts = _item_parts(item, data, cache)
-        keys[target] = _digest([*common, *styles, *parts])
+        keys[target] = _digest([*common, target.key, *styles, *parts])
     return keys
 
 
@@ -176,62 +181,73 @@ def write_atomic(path: Path, data: bytes) -> None:
 # ---------------------------------------------------------------------------- targets
 
 
-def resolve_items(requested: list[str], data: Content) -> list[str]:
-    """Turn ITEM arguments into output keys; unknown or ambiguous names are usage errors."""
-    known = set(data.sources) | {"booklet"}
+def all_outputs(data: Content, variant: str = "standard") -> list[Output]:
+    """Everything a full build makes: every item file found (valid or not), and the booklet."""
+    outputs = [Output.parse(key) for key in sorted(data.sources)]
+    if (data.root / "booklet.yml").exists():
+        outputs.append(Output("booklet"))
+    return [Output(o.kind, o.slug, o.lang, variant) for o in outputs]
+
+
+def resolve_items(requested: list[str], data: Content, variant: str = "standard") -> list[Output]:
+    """Turn ITEM arguments into outputs; unknown or ambiguous names are usage errors."""
+    known = {o.key: o for o in all_outputs(data, "standard")}
     result = []
     for name in requested:
         name = name.removesuffix(".md").removesuffix(".pdf").strip("/")
-        if name in known:
-            result.append(name)
-            continue
-        matches = sorted(k for k in known if k.split("/")[-1] == name)
+        # a bare slug names the original (Dutch) output; "fr/metaphors/x" names a translation
+        bare = [k for k in known if k.split("/")[-1] == name and known[k].lang == DEFAULT_LANG]
+        matches = [name] if name in known else sorted(bare)
         if len(matches) == 1:
-            result.append(matches[0])
+            output = known[matches[0]]
+            result.append(Output(output.kind, output.slug, output.lang, variant))
         elif matches:
             raise UsageError(f"'{name}' is ambiguous: say {' or '.join(matches)}")
         else:
-            from .content import did_you_mean
+            from .frontmatter import did_you_mean
 
             hint = did_you_mean(name, sorted(known))
             raise UsageError(f"unknown item '{name}'" + (f"; {hint}" if hint else ""))
     return list(dict.fromkeys(result))
 
 
-def make_job(key: str, data: Content, digest: str) -> RenderJob:
+def make_job(output: Output, data: Content, digest: str) -> RenderJob:
     from . import html
     from .pdf import RenderJob
 
     roots = (data.root, STYLES.resolve())
     identifier = digest[:32].encode()
-    if key == "booklet":
+    if output.is_booklet:
         assert data.booklet is not None
         return RenderJob(
-            key=key,
+            key=output.key,
+            files=output.files,
             source=data.booklet.path,
+            source_text=data.booklet.text,
             html=html.render_booklet(data.booklet, data),
             base_url=data.root.as_uri() + "/",
-            stylesheet=STYLESHEETS["booklet"],
+            stylesheet=output.stylesheet,
             roots=roots,
             identifier=identifier,
             source_date_epoch=FIXED_EPOCH,
             notes_html=html.render_notes(data),
         )
-    item = data.item(key)
+    item = data.item(output.source_key)
     assert item is not None
-    epoch = FIXED_EPOCH
-    if not isinstance(item, Metaphor):
-        epoch = calendar.timegm(item.date.timetuple()) if item.date.year >= 1980 else FIXED_EPOCH
+    date = getattr(item, "date", None)
+    epoch = calendar.timegm(date.timetuple()) if date and date.year >= 1980 else FIXED_EPOCH
     return RenderJob(
-        key=key,
+        key=output.key,
+        files=output.files,
         source=item.path,
+        source_text=item.text,
         html=html.render_item(item, data),
         base_url=item.path.parent.as_uri() + "/",
-        stylesheet=STYLESHEETS[item.kind],
+        stylesheet=output.stylesheet,
         roots=roots,
         identifier=identifier,
         source_date_epoch=epoch,
-        max_pages=1 if isinstance(item, Metaphor) else None,
+        max_pages=output.max_pages,
     )
 
 
@@ -275,21 +291,24 @@ def build(
     jobs: int | None = None,
     progress: Progress | None = None,
     workers: Workers | None = None,
+    variant: str = "standard",
 ) -> Summary:
     """Build the requested outputs (all by default). Raises UsageError for bad arguments only.
 
     ``workers`` lets the caller keep the render workers between builds (``watch`` does);
-    by default they are started for this build and stopped at its end.
+    by default they are started for this build and stopped at its end. ``variant`` is
+    "standard" or "large" (large print, into the output folder's large/).
     """
     progress = progress or Progress(quiet=True)
     manifest = read_manifest(out)
     full = not items
+    tree_key = TREE if variant == "standard" else f"{TREE} {variant}"
     tree = tree_digest(content_dir, out) if full and content_dir.is_dir() else None
-    if tree and not force and manifest.get(TREE) == tree:
-        keys = sorted(key for key in manifest if key != TREE)
-        if all((out / name).is_file() for key in keys for name in outputs_of(key)):
+    if tree and not force and manifest.get(tree_key) == tree:
+        keys = sorted(key for key in manifest if _variant_of(key) == variant)
+        if all((out / name).is_file() for key in keys for name in Output.parse(key).files):
             return Summary(unchanged=keys)
-    manifest.pop(TREE, None)
+    manifest.pop(tree_key, None)
     own_workers = workers is None
     workers = workers or Workers(jobs or os.cpu_count() or 1)
     if content_dir.is_dir():
@@ -297,7 +316,7 @@ def build(
         # WeasyPrint import (half a second) overlaps loading the content.
         workers.start()
     try:
-        return _build(content_dir, out, items, force, progress, manifest, tree, workers)
+        return _build(content_dir, out, items, force, progress, manifest, (tree_key, tree), workers, variant)
     finally:
         if own_workers:
             workers.stop()
@@ -347,47 +366,49 @@ def _build(
     force: bool,
     progress: Progress,
     manifest: dict[str, str],
-    tree: str | None,
+    tree: tuple[str, str | None],
     workers: Workers,
+    variant: str,
 ) -> Summary:
     full = not items
     data = load(content_dir)
     summary = Summary(problems=list(data.problems))
     if data.practice is None:
-        summary.failed = sorted(data.sources) + (["booklet"] if (data.root / "booklet.yml").exists() else [])
+        summary.failed = [o.key for o in all_outputs(data, variant)]
         return summary
-    requested = resolve_items(items, data) if items else None
-    candidates = requested or [
-        *sorted(data.sources),
-        *(["booklet"] if (data.root / "booklet.yml").exists() else []),
-    ]
-    targets: list[str] = []
-    for key in candidates:
-        valid = data.booklet is not None if key == "booklet" else key not in data.broken
-        (targets if valid else summary.failed).append(key)
-    digests = keys_for(data, targets)
-    if full:  # forget outputs whose content is gone
-        manifest = {key: value for key, value in manifest.items() if key in digests}
-    todo = []
-    for key in targets:
-        fresh = manifest.get(key) == digests[key] and all((out / name).is_file() for name in outputs_of(key))
-        if fresh and not force:
-            summary.unchanged.append(key)
+    candidates = resolve_items(items, data, variant) if items else all_outputs(data, variant)
+    targets: list[Output] = []
+    for output in candidates:
+        valid = data.booklet is not None if output.is_booklet else output.source_key not in data.broken
+        if valid:
+            targets.append(output)
         else:
-            todo.append(key)
+            summary.failed.append(output.key)
+    digests = keys_for(data, targets)
+    if full:  # forget outputs (of this variant) whose content is gone
+        wanted = {o.key for o in digests}
+        manifest = {k: v for k, v in manifest.items() if k in wanted or _variant_of(k) != variant}
+    todo = []
+    for output in targets:
+        fresh = manifest.get(output.key) == digests[output] and all((out / f).is_file() for f in output.files)
+        if fresh and not force:
+            summary.unchanged.append(output.key)
+        else:
+            todo.append(output)
     if todo:
         progress.start(len(todo), workers=min(workers.count, len(todo)))
         render_all(
-            [make_job(key, data, digests[key]) for key in todo],
+            [make_job(output, data, digests[output]) for output in todo],
             out,
             workers,
             progress,
             summary,
             manifest,
-            digests,
+            {o.key: d for o, d in digests.items()},
         )
-    if tree and not summary.problems and not summary.failed:
-        manifest[TREE] = tree
+    tree_key, tree_value = tree
+    if tree_value and not summary.errors and not summary.failed:
+        manifest[tree_key] = tree_value
     write_manifest(out, manifest)
     summary.problems.sort(key=lambda p: (p.path, p.line or 0))
     return summary
@@ -403,9 +424,10 @@ def render_all(
     digests: dict[str, str],
 ) -> None:
     # Longest first: the booklet, then articles, then cards.
-    jobs_list.sort(key=lambda j: (j.key != "booklet", not j.key.startswith("articles"), j.key))
+    jobs_list.sort(key=lambda j: (j.notes_html is None, "articles/" not in j.key, j.key))
 
     def finish(result: RenderResult) -> None:
+        summary.notices.update(result.notices)
         if result.problems or result.outputs is None:
             summary.failed.append(result.key)
             summary.problems.extend(result.problems)
@@ -453,7 +475,3 @@ def render_all(
         )
         write_manifest(out, manifest)
         workers.stop()  # the pool is unusable: the next build (in watch) starts new workers
-
-
-def check(content_dir: Path) -> list[Problem]:
-    return list(load(content_dir).problems)

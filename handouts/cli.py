@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .models import Problem
+from .models import VARIANTS, Problem
 from .paths import DEFAULT_CONTENT, DEFAULT_OUT
 
 if TYPE_CHECKING:
@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
             "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output folder (default: dist)"
         )
         sub.add_argument("--force", action="store_true", help="rebuild even what has not changed")
+        sub.add_argument(
+            "--variant",
+            choices=VARIANTS,
+            default="standard",
+            help="standard, or large print (into OUT/large/)",
+        )
         sub.add_argument(
             "--jobs",
             "-j",
@@ -111,10 +117,34 @@ def _run(options: argparse.Namespace) -> int:
     if options.command == "check":
         return run_check(options.content, options.quiet, options.report, options.strict, options.json)
     if options.command == "watch":
+        from .build import Workers
         from .watch import watch
 
-        return watch(options.content, options.out, options.jobs, options.quiet)
-    return run_build(options.content, options.out, options.items, options.force, options.jobs, options.quiet)
+        def rebuild(workers: Workers) -> int:
+            return run_build(
+                options.content,
+                options.out,
+                jobs=options.jobs,
+                quiet=options.quiet,
+                workers=workers,
+                variant=options.variant,
+            )
+
+        workers = Workers(options.jobs or os.cpu_count() or 1)  # kept between rebuilds: they stay warm
+        try:
+            rebuild(workers)
+            return watch(options.content, options.out, lambda: rebuild(workers), options.quiet)
+        finally:
+            workers.stop()
+    return run_build(
+        options.content,
+        options.out,
+        options.items,
+        options.force,
+        options.jobs,
+        options.quiet,
+        variant=options.variant,
+    )
 
 
 @contextmanager
@@ -150,16 +180,16 @@ def run_check(
     made = reports.make_report(data) if report or strict or as_json else None
     if made:
         problems += reports.card_problems(made, strict)
-    problems.sort(key=lambda p: (p.path, p.line or 0, p.severity != "error", p.message))
-    errors = sum(1 for p in problems if p.severity == "error")
-    _print_problems([p for p in problems if p.severity == "error" or not quiet])
+    problems.sort(key=lambda p: (p.path, p.line or 0, not p.is_error, p.message))
+    errors = sum(1 for p in problems if p.is_error)
+    _print_problems([p for p in problems if p.is_error or not quiet])
     if made and as_json:
         print(reports.to_json(made, problems))
     elif made and report:
         print(reports.format_report(made))
     count = len(data.sources) + (1 if data.booklet else 0)
     if errors:
-        print(f"{errors} problem(s) found.", file=sys.stderr)
+        print(f"{errors} error(s) found.", file=sys.stderr)
         return CONTENT_ERRORS
     if not quiet:
         warnings = f" ({len(problems)} warning(s))" if problems else ""
@@ -175,6 +205,7 @@ def run_build(
     jobs: int | None = None,
     quiet: bool = False,
     workers: Workers | None = None,
+    variant: str = "standard",
 ) -> int:
     from .build import UsageError, build
     from .progress import Progress
@@ -183,7 +214,14 @@ def run_build(
     progress = Progress(quiet=quiet)
     try:
         summary = build(
-            content_dir, out, list(items or []), force=force, jobs=jobs, progress=progress, workers=workers
+            content_dir,
+            out,
+            list(items or []),
+            force=force,
+            jobs=jobs,
+            progress=progress,
+            workers=workers,
+            variant=variant,
         )
     except UsageError as exc:
         print(f"handouts: error: {exc}", file=sys.stderr)
@@ -191,6 +229,8 @@ def run_build(
     finally:
         progress.finish()
     _print_problems(summary.problems)
+    for notice in sorted(summary.notices):
+        print(f"handouts: note: {notice}", file=sys.stderr)
     if not quiet or summary.failed:
         parts = [
             f"{len(summary.built)} built",
@@ -201,4 +241,4 @@ def run_build(
             f"{', '.join(parts)} in {time.monotonic() - started:.1f} s -> {os.path.relpath(out)}/",
             file=sys.stderr,
         )
-    return CONTENT_ERRORS if summary.problems or summary.failed else OK
+    return CONTENT_ERRORS if summary.errors or summary.failed else OK

@@ -1,24 +1,45 @@
 """Load and validate a content folder, collecting every problem in one pass.
 
-Nothing here renders: this module is cheap to import (no Markdown, Jinja2 or WeasyPrint),
-so ``check`` and no-op builds stay fast.
+One rule decides validity: an item whose file has an error makes nothing (its last good PDF
+is kept); everything else builds. Nothing here renders: this module is cheap to import (no
+Markdown, Jinja2 or WeasyPrint), so ``check`` and no-op builds stay fast.
 """
 
 from __future__ import annotations
 
-import datetime
-import difflib
+import hashlib
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import yaml
 
-from .models import Article, Booklet, Content, Metaphor, Practice, Problem, Section
-from .paths import display
+from .frontmatter import (
+    Collector,
+    Fields,
+    Source,
+    _Loader,
+    did_you_mean,
+    parse_mapping,
+    read_text,
+    split_front_matter,
+)
+from .models import (
+    DEFAULT_LANG,
+    LANGUAGES,
+    Article,
+    Booklet,
+    Content,
+    Item,
+    Metaphor,
+    Output,
+    Practice,
+    Problem,
+    Section,
+    line_of,
+)
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -31,26 +52,35 @@ PRACTICE_FIELDS = {
     "blog_url": False,
     "email": False,
     "address": False,
+    "therapists": False,
+    "review_interval_months": False,
+    "logo": False,
 }
+REVIEW_FIELDS = {"reviewed": False, "reviewed_by": False}
 ARTICLE_FIELDS = {
     "title": True,
     "summary": True,
-    "author": True,
-    "date": True,
+    "key_points": True,
+    "author": False,
+    "date": False,
     "url": False,
     "subtitle": False,
     "tags": False,
-    "reviewed": False,
+    **REVIEW_FIELDS,
 }
 METAPHOR_FIELDS = {
     "title": True,
     "summary": True,
     "article": False,
     "illustration": False,
+    "illustration_alt": False,
     "order": False,
+    "tags": False,
+    **REVIEW_FIELDS,
 }
 BOOKLET_FIELDS = {"title": True, "subtitle": False, "intro": False, "sections": True}
 SECTION_FIELDS = {"title": True, "items": True}
+KEY_POINTS_MAX = 3
 
 # Raw HTML that could fetch, attach or run something is not content.
 FORBIDDEN_TAGS_RE = re.compile(
@@ -58,256 +88,25 @@ FORBIDDEN_TAGS_RE = re.compile(
     r"|<[^>]*\brel\s*=\s*[\"']?(attachment)",
     re.IGNORECASE,
 )
-# YAML errors found far from their cause (an unclosed quote, at the end of the text):
-# reported where the quoted text, key or list began (the error's context_mark).
-YAML_BEGINS = {
-    "while scanning a quoted scalar": "in the quoted text that starts on this line",
-    "while scanning a simple key": "on this line",
-    "while parsing a flow sequence": "in the list '[' that starts on this line",
-    "while parsing a flow mapping": "in the '{' that starts on this line",
-}
 MD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 HTML_SRC_RE = re.compile(r"""<\s*img\b[^>]*\bsrc\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 
 
-class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """Safe YAML without implicit timestamps: dates are checked by us, with good messages."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-@dataclass(frozen=True)
-class Source:
-    """A text file split into YAML front matter and body."""
-
-    path: Path
-    text: str
-    meta_text: str
-    meta_line: int  # line of the first YAML line
-    body: str
-    body_line: int  # line of the first body line
-
-
-class Collector:
-    """Collects problems for one content folder."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.problems: list[Problem] = []
-
-    def add(self, path: Path, line: int | None, message: str, hint: str = "") -> None:
-        self.problems.append(Problem(display(path), line, message, hint))
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """A close match. Item keys compare by slug: a shared 'metaphors/' makes any two look alike."""
-    prefix, _, tail = word.rpartition("/")
-    by_tail: dict[str, str] = {}
-    for choice in sorted(choices, key=lambda c: c.rpartition("/")[0] != prefix):
-        by_tail.setdefault(choice.rpartition("/")[2], choice)
-    match = difflib.get_close_matches(tail, list(by_tail), n=1, cutoff=0.6)
-    return f"did you mean '{by_tail[match[0]]}'?" if match else ""
-
-
-def read_text(path: Path, out: Collector) -> str | None:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        out.add(path, None, f"cannot read file: {exc.strerror}")
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        out.add(
-            path,
-            line,
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
-            "save the file as UTF-8 in your editor",
-        )
-        return None
-
-
-def split_front_matter(path: Path, text: str, out: Collector) -> Source | None:
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        out.add(
-            path,
-            1,
-            "missing front matter",
-            "start the file with a line '---', the fields (title: ...), and another '---'",
-        )
-        return None
-    for index, line in enumerate(lines[1:], start=1):
-        if line.strip() in ("---", "..."):
-            body_lines = lines[index + 1 :]
-            return Source(
-                path=path,
-                text=text,
-                meta_text="\n".join(lines[1:index]),
-                meta_line=2,
-                body="\n".join(body_lines),
-                body_line=index + 2,
-            )
-    out.add(path, 1, "front matter is not closed", "add a line '---' after the last field")
-    return None
-
-
-def parse_mapping(
-    path: Path, text: str, first_line: int, out: Collector
-) -> tuple[dict[str, Any], dict[str, int]] | None:
-    """Parse YAML that must be a mapping; return values and the line of each key."""
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        context, context_mark = getattr(exc, "context", None) or "", getattr(exc, "context_mark", None)
-        if context in YAML_BEGINS and context_mark is not None:
-            mark, problem = context_mark, f"{problem} {YAML_BEGINS[context]}"
-        line = first_line + mark.line if mark is not None else first_line
-        out.add(
-            path,
-            line,
-            f"invalid YAML: {problem}",
-            "check the indentation and put quotes around text containing ': ' or '#'",
-        )
-        return None
-    if node is None:
-        return {}, {}
-    if not isinstance(node, yaml.MappingNode):
-        out.add(path, first_line, "expected fields ('name: value' lines)")
-        return None
-    values: dict[str, Any] = {}
-    lines: dict[str, int] = {}
-    constructor = _Loader("")
-    for key_node, value_node in node.value:
-        key = str(key_node.value)
-        line = first_line + key_node.start_mark.line
-        if key in values:
-            out.add(path, line, f"field '{key}' appears twice", "keep one of them")
-            continue
-        try:
-            values[key] = constructor.construct_object(value_node, deep=True)
-        except yaml.YAMLError as exc:
-            out.add(path, line, f"invalid value for '{key}': {exc}")
-            continue
-        lines[key] = line
-    return values, lines
-
-
-class Fields:
-    """Typed access to one mapping's fields, reporting problems against their lines."""
-
-    def __init__(
-        self,
-        path: Path,
-        values: dict[str, Any],
-        lines: dict[str, int],
-        spec: dict[str, bool],
-        out: Collector,
-        line: int,
-    ) -> None:
-        self.path, self.values, self.lines, self.out, self.line = path, values, lines, out, line
-        self.ok = True
-        for key in values:
-            if key not in spec:
-                self.error(
-                    key,
-                    f"unknown field '{key}'",
-                    did_you_mean(key, spec) or f"allowed fields: {', '.join(spec)}",
-                )
-        for key, required in spec.items():
-            if required and key not in values:
-                self.ok = False
-                out.add(
-                    path,
-                    line,
-                    f"missing required field '{key}'",
-                    f"add a line '{key}: ...' to the front matter",
-                )
-
-    def error(self, key: str, message: str, hint: str = "") -> None:
-        self.ok = False
-        self.out.add(self.path, self.lines.get(key, self.line), message, hint)
-
-    def text(self, key: str) -> str | None:
-        value = self.values.get(key)
-        if value is None:
-            if key in self.values:
-                self.error(key, f"'{key}' is empty")
-            return None
-        if isinstance(value, (dict, list)):
-            self.error(key, f"'{key}' must be text, not a {type(value).__name__}")
-            return None
-        result = str(value).strip()
-        if not result:
-            self.error(key, f"'{key}' is empty")
-            return None
-        return result
-
-    def date(self, key: str) -> datetime.date | None:
-        value = self.text(key)
-        if value is None:
-            return None
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            self.error(key, f"'{key}' is not a valid date: '{value}'", "write it as YYYY-MM-DD")
-            return None
-
-    def url(self, key: str) -> str | None:
-        value = self.text(key)
-        if value is None:
-            return None
-        parsed = urlparse(value)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            self.error(
-                key,
-                f"'{key}' is not a web address: '{value}'",
-                "write a full address starting with https://",
-            )
-            return None
-        return value
-
-    def integer(self, key: str) -> int | None:
-        value = self.values.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            try:
-                return int(str(value))
-            except ValueError:
-                self.error(key, f"'{key}' must be a whole number, not '{value}'")
-                return None
-        return value
-
-    def string_list(self, key: str) -> tuple[str, ...]:
-        value = self.values.get(key)
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",")]
-        if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
-            self.error(key, f"'{key}' must be a list of words", f"write {key}: [pijn, rug]")
-            return ()
-        return tuple(str(v) for v in value if str(v).strip())
-
-
-def check_slug(path: Path, out: Collector) -> str | None:
-    slug = path.stem
+def split_name(path: Path, out: Collector) -> tuple[str, str] | None:
+    """A content file's slug and language: ``glas-water.md`` (Dutch), ``glas-water.fr.md``."""
+    stem = path.stem
+    slug, _, lang = stem.rpartition(".")
+    if not slug or lang not in LANGUAGES:
+        slug, lang = stem, DEFAULT_LANG
     if SLUG_RE.match(slug):
-        return slug
+        return slug, lang
     suggestion = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") or "name"
     out.add(
         path,
         None,
         f"file name '{path.name}' is not a valid slug",
-        f"use lowercase letters, digits and single hyphens: rename it to '{suggestion}.md'",
+        f"use lowercase letters, digits and single hyphens: rename it to '{suggestion}.md'"
+        f" (a translation: '{suggestion}.fr.md' or '{suggestion}.en.md')",
     )
     return None
 
@@ -387,50 +186,78 @@ def load_practice(root: Path, out: Collector) -> Practice | None:
     website, booking = fields.url("website"), fields.url("booking_url")
     blog = fields.url("blog_url") if "blog_url" in fields.values else website
     email, address = fields.text("email"), fields.text("address")
+    therapists = fields.text_list("therapists", most=50)
+    interval = fields.integer("review_interval_months")
+    if interval is not None and not 1 <= interval <= 120:
+        fields.error("review_interval_months", "'review_interval_months' must be between 1 and 120")
+    logo = None
+    logo_ref = fields.text("logo")
+    if logo_ref is not None:
+        target = resolve_local(root, logo_ref, root)
+        if isinstance(target, str):
+            fields.error(
+                "logo", target.replace("image", "logo", 1), "give a path under content/, e.g. images/logo.svg"
+            )
+        elif target.suffix.lower() not in (".svg", ".png"):
+            fields.error("logo", f"logo '{logo_ref}' is not an SVG or PNG file", "use an .svg or .png file")
+        else:
+            logo = target
     if not (fields.ok and name and phone and website and booking and blog):
         return None
-    return Practice(name, phone, website, booking, blog, email, address)
+    return Practice(name, phone, website, booking, blog, email, address, therapists, interval or 24, logo)
 
 
-def load_article(source: Source, slug: str, out: Collector, root: Path) -> Article | None:
+def _common(
+    source: Source, fields: Fields, slug: str, lang: str, root: Path, out: Collector
+) -> dict[str, Any]:
+    """The fields every item has, checked; and its body."""
+    images = check_body(source, out, root)
+    return {
+        "slug": slug,
+        "path": source.path,
+        "title": fields.text("title"),
+        "summary": fields.text("summary"),
+        "body": source.body,
+        "body_line": source.body_line,
+        "text": source.text,
+        "lang": lang,
+        "digest": hashlib.sha256(source.text.encode()).hexdigest(),
+        "reviewed": fields.date("reviewed"),
+        "reviewed_by": fields.text("reviewed_by"),
+        "images": images or (),
+    }
+
+
+def load_article(source: Source, slug: str, lang: str, out: Collector, root: Path) -> Article | None:
     parsed = parse_mapping(source.path, source.meta_text, source.meta_line, out)
     if parsed is None:
         return None
     fields = Fields(source.path, *parsed, ARTICLE_FIELDS, out, line=1)
-    title, summary, author = fields.text("title"), fields.text("summary"), fields.text("author")
-    date = fields.date("date")
-    url = fields.url("url")
-    subtitle = fields.text("subtitle")
-    tags = fields.string_list("tags")
-    reviewed = fields.date("reviewed")
-    images = check_body(source, out, root)
-    if not (fields.ok and title and summary and author and date and images is not None):
-        return None
-    return Article(
-        slug=slug,
-        path=source.path,
-        title=title,
-        summary=summary,
-        author=author,
-        date=date,
-        body=source.body,
-        body_line=source.body_line,
-        url=url,
-        subtitle=subtitle,
-        tags=tags,
-        reviewed=reviewed,
-        images=images,
+    common = _common(source, fields, slug, lang, root, out)
+    article = Article(
+        **common,
+        author=fields.text("author"),
+        date=fields.date("date"),
+        key_points=fields.text_list("key_points", most=KEY_POINTS_MAX),
+        url=fields.url("url"),
+        subtitle=fields.text("subtitle"),
+        tags=fields.string_list("tags"),
     )
+    if "key_points" in fields.values and not article.key_points:
+        fields.error(
+            "key_points", "'key_points' is empty", "give one to three short sentences: the main message"
+        )
+    return article
 
 
 def load_metaphor(
-    source: Source, slug: str, out: Collector, root: Path, article_slugs: set[str]
+    source: Source, slug: str, lang: str, out: Collector, root: Path, article_slugs: set[str]
 ) -> Metaphor | None:
     parsed = parse_mapping(source.path, source.meta_text, source.meta_line, out)
     if parsed is None:
         return None
     fields = Fields(source.path, *parsed, METAPHOR_FIELDS, out, line=1)
-    title, summary = fields.text("title"), fields.text("summary")
+    common = _common(source, fields, slug, lang, root, out)
     article = fields.text("article")
     if article is not None and article not in article_slugs:
         fields.error(
@@ -451,21 +278,14 @@ def load_metaphor(
             )
         else:
             illustration = target
-    order = fields.integer("order")
-    images = check_body(source, out, root)
-    if not (fields.ok and title and summary and images is not None):
-        return None
+    common["images"] = common["images"] + ((illustration,) if illustration else ())
     return Metaphor(
-        slug=slug,
-        path=source.path,
-        title=title,
-        summary=summary,
-        body=source.body,
-        body_line=source.body_line,
+        **common,
         article=article,
         illustration=illustration,
-        order=order or 0,
-        images=images + ((illustration,) if illustration else ()),
+        illustration_alt=fields.text("illustration_alt"),
+        order=fields.integer("order") or 0,
+        tags=fields.string_list("tags"),
     )
 
 
@@ -490,38 +310,35 @@ def load_booklet(root: Path, out: Collector, known: set[str], valid: set[str]) -
                 "'items' must be a list",
                 "write each item on its own line: '- metaphors/glas-water'",
             )
-            fields.ok = False
             continue
         good = []
         for item, item_line in zip(items, item_lines, strict=False):
             key = str(item).strip()
             if key in valid:
                 good.append(key)
-                continue
-            fields.ok = False
-            if key in known:  # without it the booklet would be silently incomplete: keep the last good one
+            elif key in known:  # without it the booklet would be silently incomplete: keep the last good one
                 out.add(
                     path,
                     item_line,
                     f"'{key}' has errors, so the booklet is not built",
                     "fix the errors reported for that file; until then the last good booklet is kept",
                 )
-                continue
-            out.add(
-                path,
-                item_line,
-                f"unknown item '{key}'",
-                did_you_mean(key, known) or "write items as metaphors/<slug> or articles/<slug>",
-            )
-        if not (section_fields.ok and section_title):
-            fields.ok = False
-            continue
-        sections.append(Section(section_title, tuple(good)))
+            else:
+                out.add(
+                    path,
+                    item_line,
+                    f"unknown item '{key}'",
+                    did_you_mean(key, known) or "write items as metaphors/<slug> or articles/<slug>",
+                )
+        if section_title:
+            sections.append(Section(section_title, tuple(good)))
     if "sections" in fields.values and not isinstance(fields.values["sections"], list):
         fields.error("sections", "'sections' must be a list", "start each section with '- title: ...'")
-    if not (fields.ok and title):
+    if out.has_errors(path) or not title:
         return None
-    return Booklet(path=path, title=title, subtitle=subtitle, intro=intro or "", sections=tuple(sections))
+    return Booklet(
+        path=path, title=title, subtitle=subtitle, intro=intro or "", sections=tuple(sections), text=text
+    )
 
 
 def _section_nodes(text: str) -> list[tuple[dict[str, Any], int, list[int]]]:
@@ -547,27 +364,13 @@ def _section_nodes(text: str) -> list[tuple[dict[str, Any], int, list[int]]]:
     return result
 
 
-def _find_line(text: str, needle: str) -> int | None:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            return number
-    return None
-
-
-def find_line(path: Path, needle: str) -> int | None:
-    """The first line of ``path`` that contains ``needle`` (for render-time problems)."""
-    try:
-        return _find_line(path.read_text(encoding="utf-8"), needle)
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def discover(root: Path, kind: str, out: Collector) -> dict[str, Path]:
-    """Item files of one kind, by slug; reports bad names and two files for one output."""
+def discover(root: Path, kind: str, out: Collector) -> tuple[dict[str, Path], set[str]]:
+    """Item files of one kind, by source key; and the keys that two files claim."""
     folder = root / kind
     found: dict[str, Path] = {}
+    clashes: set[str] = set()
     if not folder.is_dir():
-        return found
+        return found, clashes
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or path.is_dir():
             continue
@@ -579,20 +382,22 @@ def discover(root: Path, kind: str, out: Collector) -> dict[str, Path]:
                 "give it the extension .md, or move it out of this folder",
             )
             continue
-        slug = check_slug(path, out)
-        if slug is None:
+        name = split_name(path, out)
+        if name is None:
             continue
-        if slug in found:
+        key = Output(kind, *name).key
+        if key in found:
             out.add(
                 path,
                 None,
-                f"two files produce the same output {kind}/{slug}.pdf: {found[slug].name} and {path.name}",
+                f"two files produce the same output {key}.pdf: {found[key].name} and {path.name}",
                 "rename or remove one of them",
             )
-            found[slug] = path  # keep reporting; both are broken
+            out.add(found[key], None, f"two files produce the same output {key}.pdf", "rename or remove one")
+            clashes.add(key)
             continue
-        found[slug] = path
-    return found
+        found[key] = path
+    return found, clashes
 
 
 def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | None = None) -> Content:
@@ -602,73 +407,62 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
     if not root.is_dir():
         out.add(root, None, "content folder not found", "pass --content DIR, or run from the project folder")
         return Content(root=root, practice=None, problems=tuple(out.problems))
-    # Any problem in a file breaks what it makes, even one its loader lets through (a field
-    # given twice, a sign the font cannot draw): count the problems before and after.
-    reported = len(out.problems)
     practice = load_practice(root, out)
     _check_glyphs(root / "practice.yml", check_glyphs, out)
-    if len(out.problems) > reported:
+    if out.has_errors(root / "practice.yml"):
         practice = None
-    article_files = discover(root, "articles", out)
-    metaphor_files = discover(root, "metaphors", out)
-    duplicated = {
-        f"{kind}/{slug}"
-        for kind, files in (("articles", article_files), ("metaphors", metaphor_files))
-        for slug, path in files.items()
-        if any(p.path == display(path) and "same output" in p.message for p in out.problems)
-    }
-    articles: dict[str, Article] = {}
-    metaphors: dict[str, Metaphor] = {}
     sources: dict[str, Path] = {}
-    for kind, files in (("articles", article_files), ("metaphors", metaphor_files)):
-        for slug, path in files.items():
-            key = f"{kind}/{slug}"
-            sources[key] = path
-            if key in duplicated:
-                continue
-            text = read_text(path, out)
-            if text is None:
-                continue
-            source = split_front_matter(path, text, out)
-            if source is None:
-                continue
-            reported = len(out.problems)
-            _check_glyphs(path, check_glyphs, out, text)
-            if kind == "articles":
-                article = load_article(source, slug, out, root)
-                if article and len(out.problems) == reported:
-                    articles[slug] = article
-            else:
-                metaphor = load_metaphor(source, slug, out, root, set(article_files))
-                if metaphor and len(out.problems) == reported:
-                    metaphors[slug] = metaphor
-    # A metaphor takes its QR link from its article: a broken article breaks the link.
-    for slug, metaphor in list(metaphors.items()):
-        if metaphor.article and metaphor.article not in articles:
+    clashes: set[str] = set()
+    for kind in ("articles", "metaphors"):
+        found, clashed = discover(root, kind, out)
+        sources.update(found)
+        clashes |= clashed
+    article_slugs = {Output.parse(key).slug for key in sources if key.startswith("articles/")}
+    loaded: dict[str, Item] = {}
+    for key, path in sources.items():
+        if key in clashes:
+            continue
+        text = read_text(path, out)
+        source = split_front_matter(path, text, out) if text is not None else None
+        if source is None:
+            continue
+        _check_glyphs(path, check_glyphs, out, text)
+        output = Output.parse(key)
+        item: Item | None
+        if output.kind == "articles":
+            item = load_article(source, output.slug, output.lang, out, root)
+        else:
+            item = load_metaphor(source, output.slug, output.lang, out, root, article_slugs)
+        if item is not None and not out.has_errors(path):
+            loaded[key] = item
+    # A translation needs its original; a card takes its QR link from its article.
+    for key, item in list(loaded.items()):
+        original = Output(item.kind, item.slug).key
+        if item.lang != DEFAULT_LANG and original not in sources:
             out.add(
-                metaphor.path,
-                find_line(metaphor.path, "article:"),
-                f"its article '{metaphor.article}' has errors, so its link is unknown",
+                item.path,
+                None,
+                f"a translation of '{original}', which does not exist",
+                f"add {original}.md, or rename this file",
+            )
+            del loaded[key]
+    for key, item in list(loaded.items()):
+        if isinstance(item, Metaphor) and item.article and f"articles/{item.article}" not in loaded:
+            out.add(
+                item.path,
+                line_of(item.text, "article:"),
+                f"its article '{item.article}' has errors, so its link is unknown",
                 "fix the article first",
             )
-            del metaphors[slug]
-    valid = {*(a.key for a in articles.values()), *(m.key for m in metaphors.values())}
-    reported = len(out.problems)
+            del loaded[key]
+    valid = {key for key in loaded if Output.parse(key).lang == DEFAULT_LANG}
     booklet = load_booklet(root, out, set(sources), valid)
     _check_glyphs(root / "booklet.yml", check_glyphs, out)
-    if len(out.problems) > reported:
+    if out.has_errors(root / "booklet.yml"):
         booklet = None
     problems = tuple(sorted(set(out.problems), key=_problem_order))
-    broken = frozenset(key for key in sources if key not in valid)
     return Content(
-        root=root,
-        practice=practice,
-        articles=articles,
-        metaphors=metaphors,
-        booklet=booklet,
-        problems=problems,
-        broken=broken,
-        sources=sources,
+        root=root, practice=practice, items=loaded, booklet=booklet, problems=problems, sources=sources
     )
 
 

@@ -15,18 +15,24 @@ from __future__ import annotations
 
 import ctypes.util
 import sys
+import warnings
 from typing import Any
 
 
 def _load() -> Any:
     if not sys.platform.startswith("linux") or "weasyprint" in sys.modules:
-        import weasyprint
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "HarfBuzz-Subset", DeprecationWarning)
+            import weasyprint
 
         return weasyprint
     find_library = ctypes.util.find_library
     ctypes.util.find_library = lambda name: None
     try:
-        import weasyprint
+        with warnings.catch_warnings():
+            # Without HarfBuzz-Subset WeasyPrint warns at import; the build says it once, as a note.
+            warnings.filterwarnings("ignore", "HarfBuzz-Subset", DeprecationWarning)
+            import weasyprint
     finally:
         ctypes.util.find_library = find_library
     return weasyprint

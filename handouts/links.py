@@ -54,5 +54,6 @@ def item_links(item: Item, content: Content) -> tuple[Link, Link]:
     if isinstance(item, Article):
         source: Article | None = item
     else:
-        source = content.articles.get(item.article) if item.article else None
+        found = content.item(f"articles/{item.article}") if item.article else None
+        source = found if isinstance(found, Article) else None
     return article_link(source, content.practice), booking_link(content.practice)

@@ -1,4 +1,4 @@
-"""The content model: frozen dataclasses, and problems as values."""
+"""The content model: frozen dataclasses, problems as values, and the outputs they make."""
 
 from __future__ import annotations
 
@@ -6,22 +6,108 @@ import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
+DEFAULT_LANG = "nl"
+LANGUAGES = ("nl", "fr", "en")  # a translation is <slug>.<lang>.md
+VARIANTS = ("standard", "large")
+KINDS = ("articles", "metaphors")
+
+
+def line_of(text: str, needle: str) -> int | None:
+    """The number of the first line of ``text`` that contains ``needle``."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return number
+    return None
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One content problem, printed compiler style: ``path:line: message``."""
+    """One content problem, printed compiler style: ``path:line: error: message``."""
 
     path: str
     line: int | None
     message: str
     hint: str = ""
+    severity: str = "error"  # or "warning": reported, but nothing is refused for it
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        text = f"{where}: error: {self.message}"
+        text = f"{where}: {self.severity}: {self.message}"
         if self.hint:
             text += f"\n    hint: {self.hint}"
         return text
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+@dataclass(frozen=True, order=True)
+class Output:
+    """One thing the build makes: a handout (or the booklet) in one language and one variant.
+
+    The one place that knows how an output is named, where its files go, which stylesheet
+    lays it out and how many pages it may take.
+    """
+
+    kind: str  # "articles", "metaphors" or "booklet"
+    slug: str = ""  # empty for the booklet
+    lang: str = DEFAULT_LANG
+    variant: str = "standard"
+
+    @property
+    def prefix(self) -> str:
+        """The output sub-folder: "", "fr/", "large/", "large/fr/"."""
+        parts = [p for p in (self.variant if self.variant != "standard" else "",) if p]
+        if self.lang != DEFAULT_LANG:
+            parts.append(self.lang)
+        return "".join(f"{p}/" for p in parts)
+
+    @property
+    def key(self) -> str:
+        """How users and the manifest name it: "metaphors/glas-water", "large/fr/booklet"."""
+        return self.prefix + ("booklet" if self.is_booklet else f"{self.kind}/{self.slug}")
+
+    @property
+    def is_booklet(self) -> bool:
+        return self.kind == "booklet"
+
+    @property
+    def source_key(self) -> str:
+        """The content item it is made from: "fr/metaphors/glas-water" (no variant)."""
+        return Output(self.kind, self.slug, self.lang).key
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Its files, relative to the output folder."""
+        if self.is_booklet:
+            names = ("booklet.pdf", "booklet-print.pdf", "booklet-print-long-edge.pdf")
+            return tuple(self.prefix + name for name in names)
+        return (f"{self.key}.pdf",)
+
+    @property
+    def stylesheet(self) -> str:
+        """The stylesheet in styles/ that lays it out."""
+        return {"articles": "article.css", "metaphors": "card.css", "booklet": "booklet.css"}[self.kind]
+
+    @property
+    def max_pages(self) -> int | None:
+        """A card is one page; in large print it may take two (its pages stay together)."""
+        if self.kind != "metaphors":
+            return None
+        return 2 if self.variant == "large" else 1
+
+    @classmethod
+    def parse(cls, key: str) -> Output:
+        """The inverse of ``key``; raises ValueError for a name that is not an output."""
+        parts = key.strip("/").split("/")
+        variant = parts.pop(0) if parts and parts[0] in VARIANTS else "standard"
+        lang = parts.pop(0) if parts and parts[0] in LANGUAGES else DEFAULT_LANG
+        if parts == ["booklet"]:
+            return cls("booklet", "", lang, variant)
+        if len(parts) == 2 and parts[0] in KINDS and parts[1]:
+            return cls(parts[0], parts[1], lang, variant)
+        raise ValueError(f"not an output: {key!r}")
 
 
 @dataclass(frozen=True)
@@ -33,6 +119,9 @@ class Practice:
     blog_url: str
     email: str | None = None
     address: str | None = None
+    therapists: tuple[str, ...] = ()
+    review_interval_months: int = 24
+    logo: Path | None = None
 
     @property
     def website_label(self) -> str:
@@ -41,46 +130,59 @@ class Practice:
 
 
 @dataclass(frozen=True)
-class Article:
+class _ItemBase:
+    """What every content item (article or card) has."""
+
     slug: str
     path: Path
     title: str
     summary: str
-    author: str
-    date: datetime.date
     body: str
     body_line: int
-    url: str | None = None
-    subtitle: str | None = None
-    tags: tuple[str, ...] = ()
-    reviewed: datetime.date | None = None
-    images: tuple[Path, ...] = ()
+    text: str  # the whole source file, for finding the line of a render-time problem
+    lang: str
+    digest: str  # sha256 of the source file: names the edition given to a patient
+    reviewed: datetime.date | None
+    reviewed_by: str | None
+    images: tuple[Path, ...]
 
-    kind = "articles"
+    @property
+    def output(self) -> Output:
+        return Output(self.kind, self.slug, self.lang)  # type: ignore[attr-defined]
 
     @property
     def key(self) -> str:
-        return f"articles/{self.slug}"
+        return self.output.key
+
+    @property
+    def version(self) -> str:
+        """The edition, as printed in the footer: the content's date and a short hash."""
+        date = getattr(self, "date", None) or self.reviewed
+        short = self.digest[:6]
+        return f"{date.isoformat()}·{short}" if date else short
 
 
 @dataclass(frozen=True)
-class Metaphor:
-    slug: str
-    path: Path
-    title: str
-    summary: str
-    body: str
-    body_line: int
+class Article(_ItemBase):
+    author: str | None = None
+    date: datetime.date | None = None
+    key_points: tuple[str, ...] = ()
+    url: str | None = None
+    subtitle: str | None = None
+    tags: tuple[str, ...] = ()
+
+    kind = "articles"
+
+
+@dataclass(frozen=True)
+class Metaphor(_ItemBase):
     article: str | None = None
     illustration: Path | None = None
+    illustration_alt: str | None = None
     order: int = 0
-    images: tuple[Path, ...] = ()
+    tags: tuple[str, ...] = ()
 
     kind = "metaphors"
-
-    @property
-    def key(self) -> str:
-        return f"metaphors/{self.slug}"
 
 
 Item = Article | Metaphor
@@ -99,6 +201,8 @@ class Booklet:
     sections: tuple[Section, ...]
     subtitle: str | None = None
     intro: str = ""
+    lang: str = DEFAULT_LANG
+    text: str = ""  # the whole booklet.yml
 
 
 @dataclass(frozen=True)
@@ -107,18 +211,32 @@ class Content:
 
     root: Path
     practice: Practice | None
-    articles: dict[str, Article] = field(default_factory=dict)
-    metaphors: dict[str, Metaphor] = field(default_factory=dict)
+    # every valid item, by its source key: "metaphors/glas-water", "fr/metaphors/glas-water"
+    items: dict[str, Item] = field(default_factory=dict)
     booklet: Booklet | None = None
     problems: tuple[Problem, ...] = ()
-    # keys ("articles/x") of items whose source exists but has problems
-    broken: frozenset[str] = frozenset()
-    # every item file found, by key, valid or not
+    # every item file found, by source key, valid or not
     sources: dict[str, Path] = field(default_factory=dict)
 
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.is_error)
+
+    @property
+    def broken(self) -> frozenset[str]:
+        """Source keys of items whose file exists but has errors."""
+        return frozenset(key for key in self.sources if key not in self.items)
+
+    @property
+    def articles(self) -> dict[str, Article]:
+        """The articles in the default language, by slug."""
+        return {i.slug: i for i in self.items.values() if isinstance(i, Article) and i.lang == DEFAULT_LANG}
+
+    @property
+    def metaphors(self) -> dict[str, Metaphor]:
+        """The cards in the default language, by slug."""
+        return {i.slug: i for i in self.items.values() if isinstance(i, Metaphor) and i.lang == DEFAULT_LANG}
+
     def item(self, key: str) -> Item | None:
-        kind, _, slug = key.partition("/")
-        table: dict[str, Article] | dict[str, Metaphor] = (
-            self.articles if kind == "articles" else self.metaphors
-        )
-        return table.get(slug)
+        """An item by source key ("metaphors/glas-water", "fr/metaphors/glas-water")."""
+        return self.items.get(key)

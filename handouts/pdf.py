@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from .models import Problem
+from .models import Problem, line_of
 from .paths import STYLES, display
 
 PX_TO_MM = 25.4 / 96
@@ -25,8 +25,10 @@ PX_TO_MM = 25.4 / 96
 class RenderJob:
     """One PDF to render: the HTML, where relative links resolve, and how to check it."""
 
-    key: str  # "articles/<slug>", "metaphors/<slug>" or "booklet"
+    key: str  # the output's key: "metaphors/glas-water", "large/booklet", ...
+    files: tuple[str, ...]  # where its PDFs go, under the output folder
     source: Path  # the content file that problems are reported against
+    source_text: str  # its text, to find the line of a problem
     html: str
     base_url: str
     stylesheet: str  # file name in styles/
@@ -43,6 +45,17 @@ class RenderResult:
     outputs: tuple[tuple[str, bytes], ...] | None  # (file name under the output folder, PDF)
     pages: int
     problems: tuple[Problem, ...]
+    notices: tuple[str, ...] = ()  # about this machine, not the content: shown once per build
+
+
+# WeasyPrint's advice that a faster font subsetter exists is about the machine, not the content.
+NO_HARFBUZZ_SUBSET = "Using fontTools instead of HarfBuzz-Subset"
+HARFBUZZ_NOTICE = (
+    "fonts are subset with fontTools because the HarfBuzz-Subset library is not installed; "
+    "the PDFs are the same, only slower to make. For faster builds install it: "
+    "Debian/Ubuntu 'sudo apt-get install libharfbuzz-subset0', Fedora 'sudo dnf install harfbuzz', "
+    "macOS 'brew install harfbuzz'."
+)
 
 
 class _RefusedError(ValueError):
@@ -84,9 +97,14 @@ class _Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
+        self.notices: set[str] = set()
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        message = record.getMessage()
+        if message.startswith(NO_HARFBUZZ_SUBSET):
+            self.notices.add(HARFBUZZ_NOTICE)
+        else:
+            self.messages.append(message)
 
 
 def render(job: RenderJob) -> RenderResult:
@@ -154,24 +172,20 @@ def _render(job: RenderJob) -> RenderResult:
         problems = _problems(job, fetcher.refused, collect.messages)
         if problems:
             return RenderResult(job.key, None, pages, tuple(problems))
+        notices = tuple(sorted(collect.notices))
         if job.notes_html is None:
-            return RenderResult(job.key, ((f"{job.key}.pdf", pdf),), pages, ())
+            return RenderResult(job.key, ((job.files[0], pdf),), pages, (), notices)
         from .impose import impose
 
-        outputs = (
-            ("booklet.pdf", pdf),
-            ("booklet-print.pdf", impose(pdf)),
-            ("booklet-print-long-edge.pdf", impose(pdf, long_edge=True)),
-        )
-        return RenderResult(job.key, outputs, pages, ())
+        booklet, short_edge, long_edge = job.files
+        outputs = ((booklet, pdf), (short_edge, impose(pdf)), (long_edge, impose(pdf, long_edge=True)))
+        return RenderResult(job.key, outputs, pages, (), notices)
     finally:
         logger.removeHandler(collect)
         logger.propagate = previous
 
 
 def _problems(job: RenderJob, refused: list[tuple[str, str]], messages: list[str]) -> list[Problem]:
-    from .content import find_line  # not at the top: the render workers' startup stays short
-
     problems = []
     for url, reason in refused:
         shown = url if not url.startswith("data:") else url[:40] + "..."
@@ -179,7 +193,7 @@ def _problems(job: RenderJob, refused: list[tuple[str, str]], messages: list[str
         problems.append(
             Problem(
                 display(job.source),
-                find_line(job.source, needle) if needle else None,
+                line_of(job.source_text, needle) if needle else None,
                 f"refused to load {shown}: {reason}",
                 "use images from content/images/ only",
             )

@@ -141,8 +141,7 @@ class Report:
 
 def items_of(content: Content) -> list[Item]:
     """Every loaded item, translations included, in a stable order."""
-    items: list[Item] = [*content.articles.values(), *content.metaphors.values()]
-    return sorted(items, key=lambda item: (item.kind, item.slug, item.lang != "nl", item.lang))
+    return sorted(content.items.values(), key=lambda item: (item.kind, item.slug, item.lang != "nl", item.lang))
 
 
 def review_interval(content: Content) -> int:

@@ -1,15 +1,13 @@
-"""``watch``: build, then rebuild (incrementally) on every change until Ctrl-C."""
+"""``watch``: after a build, rebuild (incrementally) on every change until Ctrl-C."""
 
 from __future__ import annotations
 
-import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import watchfiles
 
-from .build import Workers
-from .cli import run_build
 from .paths import STYLES, TEMPLATES, display
 
 
@@ -22,26 +20,21 @@ class _Filter(watchfiles.DefaultFilter):
         return not junk and super().__call__(change, path)
 
 
-def watch(content_dir: Path, out: Path, jobs: int | None, quiet: bool) -> int:
+def watch(content_dir: Path, out: Path, rebuild: Callable[[], int], quiet: bool) -> int:
+    """Call ``rebuild`` on every change of the content, templates or styles, until Ctrl-C."""
+
     def say(text: str) -> None:
         if not quiet:
             print(text, file=sys.stderr, flush=True)
 
-    workers = Workers(jobs or os.cpu_count() or 1)  # kept between rebuilds: they stay warm
-    try:
-        status = run_build(content_dir, out, jobs=jobs, quiet=quiet, workers=workers)
-        folders = [p for p in (content_dir, TEMPLATES, STYLES) if p.is_dir()]
-        if not content_dir.is_dir():
-            return status  # "content folder not found" has been printed: nothing to watch
-        say(f"watching {', '.join(display(p) + '/' for p in folders)} (Ctrl-C to stop)")
-        changes = watchfiles.watch(
-            *(p.resolve() for p in folders), watch_filter=_Filter(ignore_paths=[out.resolve()]), debounce=400
-        )
-        for batch in changes:
-            say("changed: " + ", ".join(sorted({display(Path(path)) for _, path in batch})))
-            run_build(content_dir, out, jobs=jobs, quiet=quiet, workers=workers)
-    except KeyboardInterrupt:
-        say("\nstopped watching.")
-    finally:
-        workers.stop()
+    if not content_dir.is_dir():
+        return 1  # "content folder not found" has been printed: nothing to watch
+    folders = [p for p in (content_dir, TEMPLATES, STYLES) if p.is_dir()]
+    say(f"watching {', '.join(display(p) + '/' for p in folders)} (Ctrl-C to stop)")
+    changes = watchfiles.watch(
+        *(p.resolve() for p in folders), watch_filter=_Filter(ignore_paths=[out.resolve()]), debounce=400
+    )
+    for batch in changes:
+        say("changed: " + ", ".join(sorted({display(Path(path)) for _, path in batch})))
+        rebuild()
     return 0

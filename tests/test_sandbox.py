@@ -115,7 +115,9 @@ def render_body(content: Path, body: str) -> tuple[RenderResult, Path]:
     source.write_text(html, encoding="utf-8")
     job = RenderJob(
         key="metaphors/sandbox",
+        files=("metaphors/sandbox.pdf",),
         source=source,
+        source_text=html,
         html=html,
         base_url=(content / "metaphors").resolve().as_uri() + "/",
         stylesheet="article.css",
