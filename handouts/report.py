@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .models import Content, Item, Problem
+from .models import DEFAULT_LANG, Content, Item, Problem
 from .paths import display
 
 DEFAULT_REVIEW_MONTHS = 24
@@ -141,7 +141,7 @@ class Report:
 
 def items_of(content: Content) -> list[Item]:
     """Every loaded item, translations included, in a stable order."""
-    return sorted(content.items.values(), key=lambda item: (item.kind, item.slug, item.lang != "nl", item.lang))
+    return sorted(content.items.values(), key=lambda i: (i.kind, i.slug, i.lang != DEFAULT_LANG, i.lang))
 
 
 def review_interval(content: Content) -> int:
@@ -323,9 +323,14 @@ def blocks(body: str, first_line: int) -> list[Block]:
 
 # A sentence ends at . ! ? or … (and closing quotes or brackets) before a space and a capital,
 # a digit or an opening quote; "bv. een" and "1.5" go on.
-SENTENCE_END_RE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-ZÀ-Ý0-9])|[.!?…]+[\"'”’)\]]*\s*$")
+_CLOSE, _OPEN = "\"'\u201d\u2019)\\]", "\"'\u201c\u2018(\\["
+SENTENCE_END_RE = re.compile(rf"[.!?…]+[{_CLOSE}]*(?=\s+[{_OPEN}]?[A-ZÀ-Ý0-9])|[.!?…]+[{_CLOSE}]*\s*$")
+# A full stop after these does not end a sentence ("Dr. Peeters"); nor after an initial ("J. Smith").
 ABBREVIATIONS = frozenset(
-    "bv bijv vb nl o.a d.w.z m.a.w i.p.v t.o.v dr mr mevr prof nr st ca incl e.g i.e vs".split()
+    {
+        *("bv", "bijv", "vb", "nl", "o.a", "d.w.z", "m.a.w", "i.p.v", "t.o.v"),
+        *("dr", "mr", "mevr", "prof", "nr", "st", "ca", "incl", "e.g", "i.e", "vs"),
+    }
 )
 
 
@@ -339,8 +344,10 @@ def sentences_of(block: Block) -> list[tuple[str, int]]:
         before = block.text[start : match.start()].rsplit(None, 1)
         last_word = before[-1].lower() if before else ""
         at_end = match.end() >= len(block.text.rstrip())
-        if not at_end and match.group().startswith(".") and (
-            last_word in ABBREVIATIONS or re.fullmatch(r"[a-z]", last_word)
+        if (
+            not at_end
+            and match.group().startswith(".")
+            and (last_word in ABBREVIATIONS or re.fullmatch(r"[a-z]", last_word))
         ):
             continue  # "Dr. Jansen", "J. Smith": not the end of a sentence
         found.append((start, match.end()))
@@ -362,7 +369,7 @@ def sentences_of(block: Block) -> list[tuple[str, int]]:
 @cache
 def _textstat(lang: str) -> Any:
     """textstat, set to a language (imported late: it loads nltk, half a second)."""
-    import textstat  # type: ignore[import-untyped]
+    import textstat
 
     textstat.set_lang(lang)
     return textstat
@@ -370,7 +377,7 @@ def _textstat(lang: str) -> Any:
 
 @cache
 def _hyphenator(lang: str) -> Any:
-    import pyphen  # type: ignore[import-untyped]
+    import pyphen
 
     return pyphen.Pyphen(lang=lang)
 
@@ -555,7 +562,7 @@ def format_report(report: Report) -> str:
                 [
                     item.key,
                     item.lang,
-                    mark("–" if item.reading_ease is None else f"{item.reading_ease:.0f}", "reading_ease"),
+                    mark("-" if item.reading_ease is None else f"{item.reading_ease:.0f}", "reading_ease"),
                     mark(f"{item.mean_sentence:.1f}", "mean_sentence"),
                     mark(str(item.max_sentence), "sentence"),
                     f"{item.long_sentence_share:.0%}",
@@ -575,7 +582,11 @@ def format_report(report: Report) -> str:
         f"overdue after {report.review_interval_months} months.",
     ]
     if report.hardest:
-        lines += ["", f"The {len(report.hardest)} hardest sentences (most words and syllables: 0.93 x words² + 77 x syllables):"]
+        lines += [
+            "",
+            f"The {len(report.hardest)} hardest sentences "
+            "(most words and syllables: 0.93 x words² + 77 x syllables):",
+        ]
         for number, sentence in enumerate(report.hardest, 1):
             lines.append(
                 f"{number:2}. {sentence.path}:{sentence.line}  Douma {sentence.reading_ease:.0f}, "

@@ -111,15 +111,25 @@ def test_a_plain_easy_card_passes_strict(tmp_path: Path, capfd: pytest.CaptureFi
     assert "*" not in row  # no figure marked as missing a target
 
 
-def test_a_long_paragraph_and_hard_words_are_located(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+def test_a_long_paragraph_and_hard_words_are_located(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     content = write_content(tmp_path / "content")
     paragraph = " ".join(["Je rust uit."] * 30)  # 90 words in sentences of three
-    hard = "Fysiotherapeutische revalidatiebegeleiding vereist multidisciplinaire samenwerkingsverbanden."
-    card = write_card(content, "muur", f"## Het beeld\n\n{hard}\n\n{paragraph}\n")
+    wall = write_card(content, "muur", f"## Het beeld\n\n{paragraph}\n")
+    hard = write_card(
+        content,
+        "moeilijk",
+        "Individuele belastbaarheidsprofielen verschillen.\n"
+        "Fysiotherapeutische revalidatiebegeleiding vereist multidisciplinaire samenwerkingsverbanden.\n",
+    )
     code, _, err = check(capfd, content, "--strict")  # --strict alone checks the targets too
     assert code == 1
-    assert f"{card}:{line_of(card, 'Je rust uit.')}: error: paragraph of 90 words" in err
-    assert f"{card}:{line_of(card, 'Fysiotherapeutische')}: error: reading ease" in err
+    assert f"{wall}:{line_of(wall, 'Je rust uit.')}: error: paragraph of 90 words" in err
+    assert f"{wall}: error: reading ease" not in err
+    # the card's hardest sentence is where to start
+    assert f"{hard}:{line_of(hard, 'Fysiotherapeutische')}: error: reading ease -" in err
+    assert "hint: use shorter sentences and everyday words" in err
 
 
 def test_json_has_every_figure(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
@@ -167,7 +177,9 @@ def test_markup_is_not_counted(tmp_path: Path, capfd: pytest.CaptureFixture[str]
     )
     write_card(content, "opmaak", body)
     (content / "images").mkdir()
-    (content / "images" / "glas.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>', encoding="utf-8")
+    (content / "images" / "glas.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"/>', encoding="utf-8"
+    )
     (item,) = report_json(capfd, content)["items"]
     # 6 + 3 + the caption's 4; no URL, no alt text, "Bv." does not end a sentence
     assert (item["sentences"], item["words"], item["max_sentence"]) == (3, 13, 6)
@@ -213,23 +225,40 @@ def test_review_status(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> Non
 
 
 def test_the_table_fits_110_columns_and_names_the_hardest_sentences(
-    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    content = write_content(tmp_path / "content")
+    monkeypatch.chdir(tmp_path)  # paths print as staff see them: content/metaphors/...
+    content = write_content(Path("content"))
     card = write_card(content, "een-kaart-met-een-heel-erg-lange-naam-die-niet-past", LONG)
     write_card(content, "kort", EASY, reviewed="2020-03-01", reviewed_by="Dr. Annemie Vandenbroucke-Peeters")
     code, out, _ = check(capfd, content, "--report")
     assert code == 0
     lines = out.splitlines()
     assert max(len(line) for line in lines) <= 110, out
-    assert lines[0].split() == ["item", "lang", "Douma", "w/sent", "max", ">15", "para", "long", "w", "review"]
+    assert lines[0].split() == [
+        "item",
+        "lang",
+        "Douma",
+        "w/sent",
+        "max",
+        ">15",
+        "para",
+        "long",
+        "w",
+        "review",
+    ]
     assert any("OVERDUE 2020-03-01" in line for line in lines)
     assert any("never reviewed" in line for line in lines)
     hardest = lines.index(next(line for line in lines if line.startswith("The ")))
     assert f"{card}:{line_of(card, 'Als je pijn voelt')}" in lines[hardest + 1]
 
 
+# The shipped cards are being rewritten to meet the targets (issue 8, section 1); on this branch
+# droog-bos still has a paragraph of 89 words. strict=True: once the rewritten cards are merged
+# this test passes, pytest reports XPASS as a failure, and this mark must be removed.
+@pytest.mark.xfail(reason="shipped cards not yet rewritten to the plain-language targets", strict=True)
 def test_the_shipped_content_meets_the_card_targets(capfd: pytest.CaptureFixture[str]) -> None:
     code, out, err = check(capfd, CONTENT, "--report", "--strict")
     assert code == 0, err
-    assert "never reviewed" in out or "reviewed" in out
+    for card in sorted((CONTENT / "metaphors").glob("*.md")):
+        assert f"metaphors/{card.stem} " in out  # every card is measured
