@@ -185,6 +185,34 @@ def test_markup_is_not_counted(tmp_path: Path, capfd: pytest.CaptureFixture[str]
     assert (item["sentences"], item["words"], item["max_sentence"]) == (3, 13, 6)
 
 
+def test_articles_are_reported_not_gated_and_their_sources_not_counted(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    content = write_content(tmp_path / "content")
+    (content / "articles").mkdir()
+    reference = " ".join(["Lehman G, Pain Guidebook, Verkregen van de website van de auteur."] * 4)
+    (content / "articles" / "artikel.md").write_text(
+        "---\ntitle: Een artikel\nsummary: Over pijn.\nkey_points: [Pijn is een signaal.]\n---\n\n"
+        f"{LONG_SENTENCE}\n\n## Bronnen\n\n- {reference}\n",
+        encoding="utf-8",
+    )
+    write_card(content, "glas", EASY)
+    write_card(content, "glas.fr", "Ton corps est un verre. Il se remplit chaque jour.\n")
+
+    code, out, err = check(capfd, content, "--report", "--strict")
+    assert code == 0, err
+    assert "sentence of" not in err
+    data = report_json(capfd, content)
+    items = {item["key"]: item for item in data["items"]}
+    article = items["articles/artikel"]
+    assert (article["sentences"], article["max_sentence"]) == (1, 25)  # the reference list is left out
+    assert article["meets_targets"] is None
+    assert items["fr/metaphors/glas"]["lang"] == "fr"
+    assert items["fr/metaphors/glas"]["reading_ease"] is None  # Flesch-Douma is for Dutch
+    assert items["fr/metaphors/glas"]["words"] == 10
+    assert all("Lehman" not in sentence["text"] for sentence in data["hardest"])
+
+
 def test_review_status(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     content = write_content(tmp_path / "content", PRACTICE + "review_interval_months: 12\n")
     today = datetime.date.today()
