@@ -202,6 +202,7 @@ def test_articles_are_reported_not_gated_and_their_sources_not_counted(
     code, out, err = check(capfd, content, "--report", "--strict")
     assert code == 0, err
     assert "sentence of" not in err
+    assert "articles/artikel " in out
     data = report_json(capfd, content)
     items = {item["key"]: item for item in data["items"]}
     article = items["articles/artikel"]
