@@ -184,7 +184,7 @@ def review_problems(content: Content, today: datetime.date | None = None) -> lis
             problems.append(
                 Problem(
                     path,
-                    _field_line(item.path, "reviewed") or 1,
+                    _field_line(item.text, "reviewed") or 1,
                     f"review overdue: {str(review).removeprefix('overdue: ')}, more than {months} months ago",
                     "have a therapist read the printed handout again, then update 'reviewed:' and "
                     "'reviewed_by:'",
@@ -194,13 +194,10 @@ def review_problems(content: Content, today: datetime.date | None = None) -> lis
     return problems
 
 
-def _field_line(path: Path, key: str) -> int | None:
+def _field_line(text: str, key: str) -> int | None:
+    """The line of a front-matter field in an item's source text."""
     pattern = re.compile(rf"^{re.escape(key)}\s*:")
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    return next((number for number, line in enumerate(lines, 1) if pattern.match(line)), None)
+    return next((number for number, line in enumerate(text.splitlines(), 1) if pattern.match(line)), None)
 
 
 # ---------------------------------------------------------------- Markdown to plain text

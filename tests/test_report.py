@@ -130,6 +130,10 @@ def test_a_long_paragraph_and_hard_words_are_located(
     # the card's hardest sentence is where to start
     assert f"{hard}:{line_of(hard, 'Fysiotherapeutische')}: error: reading ease -" in err
     assert "hint: use shorter sentences and everyday words" in err
+    code, out, _ = check(capfd, content, "--report")
+    assert code == 0
+    row = next(line for line in out.splitlines() if line.startswith("metaphors/muur "))
+    assert " 90* " in row  # the figure that misses the target is marked
 
 
 def test_json_has_every_figure(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
@@ -171,7 +175,7 @@ def test_reading_ease_is_flesch_douma(tmp_path: Path, capfd: pytest.CaptureFixtu
 def test_markup_is_not_counted(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     content = write_content(tmp_path / "content")
     body = (
-        "- **Geen paniek:** een [zenuw](https://www.example.org/zenuw) is *gevoelig*.\n"
+        '- **Geen paniek:** een [zenuw](https://www.example.org/zenuw "Over zenuwen") is *gevoelig*.\n'
         "- Bv. `rust` helpt.\n\n"
         '![Een tekening van een glas](../images/glas.svg "Het glas loopt over.")\n'
     )
