@@ -21,7 +21,6 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from .models import DEFAULT_LANG, Content, Item, Problem
