@@ -161,34 +161,42 @@ def review_of(item: Item, months: int, today: datetime.date) -> Review:
 
 
 def review_problems(content: Content, today: datetime.date | None = None) -> list[Problem]:
-    """A warning for every item never reviewed, or reviewed longer ago than the practice allows."""
+    """Warnings for items never reviewed, reviewed too long ago, or with half a review record."""
     today = today or datetime.date.today()
     months = review_interval(content)
     problems = []
     for item in items_of(content):
         review = review_of(item, months, today)
         path = display(item.path)
+        line = _field_line(item.text, "reviewed") or 1
+
+        def warn(line: int, message: str, hint: str, path: str = path) -> None:
+            problems.append(Problem(path, line, message, hint, severity="warning"))
+
         if review.state == "never":
-            problems.append(
-                Problem(
-                    path,
-                    1,
-                    "never reviewed by a therapist",
-                    "when a therapist has read the printed handout, add 'reviewed: YYYY-MM-DD' and "
-                    "'reviewed_by: NAME' to the front matter",
-                    severity="warning",
-                )
+            warn(
+                _field_line(item.text, "reviewed_by") or 1,
+                "never reviewed by a therapist"
+                + (": 'reviewed_by' is given, but not the date ('reviewed')" if item.reviewed_by else ""),
+                "when a therapist has read the printed handout, add 'reviewed: YYYY-MM-DD' and "
+                "'reviewed_by: NAME' to the front matter",
             )
-        elif review.state == "overdue":
-            problems.append(
-                Problem(
-                    path,
-                    _field_line(item.text, "reviewed") or 1,
-                    f"review overdue: {str(review).removeprefix('overdue: ')}, more than {months} months ago",
-                    "have a therapist read the printed handout again, then update 'reviewed:' and "
-                    "'reviewed_by:'",
-                    severity="warning",
-                )
+            continue
+        if review.state == "overdue":
+            warn(
+                line,
+                f"review overdue: {str(review).removeprefix('overdue: ')}, more than {months} months ago",
+                "have a therapist read the printed handout again, then update 'reviewed:' and 'reviewed_by:'",
+            )
+        if not item.reviewed_by:
+            warn(
+                line, "'reviewed' without 'reviewed_by'", "add 'reviewed_by: NAME': the therapist who read it"
+            )
+        if review.date and review.date > today:
+            warn(
+                line,
+                f"review date {review.date.isoformat()} is in the future",
+                "write the date of the reading",
             )
     return problems
 

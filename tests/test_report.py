@@ -226,6 +226,9 @@ def test_review_status(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> Non
     recent = write_card(
         content, "recent", EASY, reviewed=(today - datetime.timedelta(days=30)).isoformat(), reviewed_by="Tim"
     )
+    nameless = write_card(content, "zonder-naam", EASY, reviewed=today.isoformat())
+    dateless = write_card(content, "zonder-datum", EASY, reviewed_by="Tim")
+    future = write_card(content, "toekomst", EASY, reviewed="2099-01-01", reviewed_by="Tim")
 
     code, out, err = check(capfd, content)  # plain check: review warnings, exit 0, no report
     assert code == 0, err
@@ -237,6 +240,12 @@ def test_review_status(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> Non
         "by An Peeters, more than 12 months ago"
     ) in err
     assert str(recent) not in err
+    assert f"{nameless}:{line_of(nameless, 'reviewed:')}: warning: 'reviewed' without 'reviewed_by'" in err
+    assert (
+        f"{dateless}:{line_of(dateless, 'reviewed_by:')}: warning: never reviewed by a therapist: "
+        "'reviewed_by' is given, but not the date ('reviewed')"
+    ) in err
+    assert f"{future}:{line_of(future, 'reviewed:')}: warning: review date 2099-01-01 is in the future" in err
 
     code, _, err = check(capfd, content, "--report", "--strict")  # review never gates
     assert code == 0, err
