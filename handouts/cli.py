@@ -183,10 +183,8 @@ def run_check(
     problems.sort(key=lambda p: (p.path, p.line or 0, not p.is_error, p.message))
     errors = sum(1 for p in problems if p.is_error)
     _print_problems([p for p in problems if p.is_error or not quiet])
-    if made and as_json:
-        print(reports.to_json(made, problems))
-    elif made and report:
-        print(reports.format_report(made))
+    if made and (as_json or report):
+        _print_out(reports.to_json(made, problems) if as_json else reports.format_report(made))
     count = len(data.sources) + (1 if data.booklet else 0)
     if errors:
         print(f"{errors} error(s) found.", file=sys.stderr)
@@ -195,6 +193,14 @@ def run_check(
         warnings = f" ({len(problems)} warning(s))" if problems else ""
         print(f"Content OK: {count} item(s) checked in {content_dir}{warnings}.", file=sys.stderr)
     return OK
+
+
+def _print_out(text: str) -> None:
+    """Print on stdout; a reader that stops early (``check --report | head``) is no error."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the rest goes nowhere
 
 
 def run_build(

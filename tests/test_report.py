@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import CONTENT
+from conftest import CONTENT, PROJECT
 
 from handouts.cli import main
 
@@ -293,6 +295,19 @@ def test_the_table_fits_110_columns_and_names_the_hardest_sentences(
     assert any("never reviewed" in line for line in lines)
     hardest = lines.index(next(line for line in lines if line.startswith("The ")))
     assert f"{card}:{line_of(card, 'Als je pijn voelt')}" in lines[hardest + 1]
+
+
+def test_a_reader_that_stops_early_is_no_error(tmp_path: Path) -> None:
+    """``check --report | head -1``: the pipe closes before the table is printed; no traceback."""
+    content = write_content(tmp_path / "content")
+    write_card(content, "glas", EASY)
+    command = [sys.executable, "build.py", "check", "--content", str(content), "--report"]
+    done = subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert done.stdout is not None
+    done.stdout.close()  # before the report is written: textstat alone takes longer to import
+    _, err = done.communicate(timeout=60)
+    assert done.returncode == 0, err
+    assert "Traceback" not in err and "Content OK" in err
 
 
 # The shipped cards are being rewritten to meet the targets (issue 8, section 1); on this branch
