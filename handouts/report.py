@@ -494,7 +494,7 @@ def card_problems(report: Report, strict: bool = False) -> list[Problem]:
                 )
             )
         if "mean_sentence" in missed:
-            longest = max(item.long_sentences or (), key=lambda s: s.words, default=None)
+            longest = max(item.long_sentences, key=lambda s: s.words, default=hardest)
             problems.append(
                 Problem(
                     item.path,

@@ -138,6 +138,20 @@ def test_a_long_paragraph_and_hard_words_are_located(
     assert " 90* " in row  # the figure that misses the target is marked
 
 
+def test_a_high_mean_sentence_length_is_a_warning(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    content = write_content(tmp_path / "content")
+    card = write_card(
+        content,
+        "gemiddeld",
+        "Je lichaam is als een glas dat elke dag een beetje voller loopt.\n"
+        "Als je goed slaapt en rust neemt, loopt het glas weer wat leeg.\n",
+    )
+    code, _, err = check(capfd, content, "--report")
+    assert code == 0
+    assert f"{card}:{line_of(card, 'als een glas dat')}: warning: sentences have 13.0 words on average" in err
+    assert "sentence of" not in err  # no single sentence is over 15 words
+
+
 def test_json_has_every_figure(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     content = write_content(tmp_path / "content")
     card = write_card(content, "lang", LONG)
