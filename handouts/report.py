@@ -547,7 +547,7 @@ COLUMNS = (  # title, width, alignment
     (">15", 4, ">"),
     ("para", 5, ">"),
     ("long w", 6, ">"),
-    ("review", 26, "<"),
+    ("review", 29, "<"),
 )
 
 
@@ -588,7 +588,7 @@ def format_report(report: Report) -> str:
     if report.hardest:
         lines += [
             "",
-            f"The {len(report.hardest)} hardest sentences "
+            f"The {len(report.hardest)} hardest sentence{'s' if len(report.hardest) > 1 else ''} "
             "(most words and syllables: 0.93 x words² + 77 x syllables):",
         ]
         for number, sentence in enumerate(report.hardest, 1):
