@@ -182,7 +182,7 @@ def run_check(
         problems += reports.card_problems(made, strict)
     problems.sort(key=lambda p: (p.path, p.line or 0, not p.is_error, p.message))
     errors = sum(1 for p in problems if p.is_error)
-    _print_problems([p for p in problems if p.is_error or not quiet])
+    _print_problems([p for p in reports.hint_once(problems) if p.is_error or not quiet])
     if made and (as_json or report):
         _print_out(reports.to_json(made, problems) if as_json else reports.format_report(made))
     count = len(data.sources) + (1 if data.booklet else 0)

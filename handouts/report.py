@@ -19,7 +19,7 @@ import json
 import re
 import textwrap
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -199,6 +199,18 @@ def review_problems(content: Content, today: datetime.date | None = None) -> lis
                 "write the date of the reading",
             )
     return problems
+
+
+def hint_once(problems: Sequence[Problem]) -> list[Problem]:
+    """The problems to print: a warning's hint only the first time (22 unreviewed items, one hint)."""
+    seen: set[str] = set()
+    result = []
+    for problem in problems:
+        if not problem.is_error and problem.hint in seen:
+            problem = replace(problem, hint="")
+        seen.add(problem.hint)
+        result.append(problem)
+    return result
 
 
 def _field_line(text: str, key: str) -> int | None:
