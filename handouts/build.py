@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
+from .i18n import LOCALE, catalogue_path, check_catalogues
 from .models import DEFAULT_LANG, Content, Item, Output, Problem
 from .paths import STYLES, TEMPLATES, display
 from .progress import Progress
@@ -97,14 +98,15 @@ def _stylesheet_files(name: str) -> list[Path]:
 def _tool_versions() -> list[str]:
     from importlib import metadata  # here, not at the top: render workers never need it
 
-    return [__version__, metadata.version("weasyprint"), metadata.version("pypdf")]
+    versions = [__version__, metadata.version("weasyprint"), metadata.version("pypdf")]
+    return [*versions, metadata.version("babel")]  # Babel: the month names
 
 
 def _item_parts(item: Item, data: Content, cache: dict[Path, str]) -> list[str]:
     from .links import item_links
 
     links = item_links(item, data)
-    parts = [item.key, _file_digest(item.path, cache), *(link.url for link in links)]
+    parts = [item.key, _file_digest(item.path, cache), *(f"{link.url} {link.note}" for link in links)]
     parts += [f"{p.relative_to(data.root)}={_file_digest(p, cache)}" for p in item.images]
     return parts
 
@@ -133,6 +135,8 @@ def keys_for(data: Content, targets: list[Output]) -> dict[Output, str]:
             item = data.item(target.source_key)
             assert item is not None
             parts = _item_parts(item, data, cache)
+        if target.lang != DEFAULT_LANG:
+            parts.append(_file_digest(catalogue_path(target.lang), cache))
         keys[target] = _digest([*common, target.key, *styles, *parts])
     return keys
 
@@ -230,7 +234,7 @@ def make_job(output: Output, data: Content, digest: str) -> RenderJob:
             roots=roots,
             identifier=identifier,
             source_date_epoch=FIXED_EPOCH,
-            notes_html=html.render_notes(data),
+            notes_html=html.render_notes(data, output.lang),
         )
     item = data.item(output.source_key)
     assert item is not None
@@ -268,7 +272,8 @@ def tree_digest(content_dir: Path, out: Path) -> str:
     """
     skip = out.resolve()
     parts: list[bytes | str] = [*_tool_versions()]
-    for label, folder in (("content", content_dir.resolve()), ("templates", TEMPLATES), ("styles", STYLES)):
+    folders = (("content", content_dir.resolve()), ("templates", TEMPLATES), ("styles", STYLES))
+    for label, folder in (*folders, ("locale", LOCALE)):
         parts.append(label)
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(folder)
@@ -377,9 +382,16 @@ def _build(
         summary.failed = [o.key for o in all_outputs(data, variant)]
         return summary
     candidates = resolve_items(items, data, variant) if items else all_outputs(data, variant)
+    # A language whose catalogue lacks a text makes nothing: its last good PDFs are kept.
+    untranslated = set()
+    for lang, problems in check_catalogues({o.lang for o in candidates}).items():
+        summary.problems += problems
+        if any(p.is_error for p in problems):
+            untranslated.add(lang)
     targets: list[Output] = []
     for output in candidates:
         valid = data.booklet is not None if output.is_booklet else output.source_key not in data.broken
+        valid = valid and output.lang not in untranslated
         if valid:
             targets.append(output)
         else:

@@ -166,12 +166,15 @@ def _interrupt(number: int, frame: object) -> None:
 
 def run_check(content_dir: Path, quiet: bool = False) -> int:
     from .build import load
+    from .i18n import check as check_languages
 
     data = load(content_dir)
-    _print_problems(data.problems)
+    problems = [*data.problems, *check_languages(data)]
+    _print_problems(problems)
     count = len(data.sources) + (1 if data.booklet else 0)
-    if data.errors:
-        print(f"{len(data.errors)} error(s) found.", file=sys.stderr)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        print(f"{len(errors)} error(s) found.", file=sys.stderr)
         return CONTENT_ERRORS
     if not quiet:
         print(f"Content OK: {count} item(s) checked in {content_dir}.", file=sys.stderr)
