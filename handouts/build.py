@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .i18n import LOCALE, catalogue_path, check_catalogues
-from .models import DEFAULT_LANG, Content, Item, Output, Problem
+from .models import DEFAULT_LANG, LANGUAGES, Content, Item, Output, Problem, booklet_file
 from .paths import STYLES, TEMPLATES, display
 from .progress import Progress
 
@@ -124,9 +124,9 @@ def keys_for(data: Content, targets: list[Output]) -> dict[Output, str]:
     for target in targets:
         styles = [f"{p.name}={_file_digest(p, cache)}" for p in _stylesheet_files(target.stylesheet)]
         if target.is_booklet:
-            assert data.booklet is not None
-            parts = [_file_digest(data.booklet.path, cache)]
-            for section in data.booklet.sections:
+            booklet = data.booklets[target.lang]
+            parts = [_file_digest(booklet.path, cache)]
+            for section in booklet.sections:
                 for key in section.items:
                     item = data.item(key)
                     if item is not None:
@@ -186,10 +186,11 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def all_outputs(data: Content, variant: str = "standard") -> list[Output]:
-    """Everything a full build makes: every item file found (valid or not), and the booklet."""
+    """Everything a full build makes: every item file found (valid or not), and the booklets."""
     outputs = [Output.parse(key) for key in sorted(data.sources)]
-    if (data.root / "booklet.yml").exists():
-        outputs.append(Output("booklet"))
+    outputs += [
+        Output("booklet", "", lang) for lang in LANGUAGES if (data.root / booklet_file(lang)).exists()
+    ]
     return [Output(o.kind, o.slug, o.lang, variant) for o in outputs]
 
 
@@ -222,13 +223,13 @@ def make_job(output: Output, data: Content, digest: str) -> RenderJob:
     roots = (data.root, STYLES.resolve())
     identifier = digest[:32].encode()
     if output.is_booklet:
-        assert data.booklet is not None
+        booklet = data.booklets[output.lang]
         return RenderJob(
             key=output.key,
             files=output.files,
-            source=data.booklet.path,
-            source_text=data.booklet.text,
-            html=html.render_booklet(data.booklet, data),
+            source=booklet.path,
+            source_text=booklet.text,
+            html=html.render_booklet(booklet, data),
             base_url=data.root.as_uri() + "/",
             stylesheet=output.stylesheet,
             roots=roots,
@@ -390,7 +391,7 @@ def _build(
             untranslated.add(lang)
     targets: list[Output] = []
     for output in candidates:
-        valid = data.booklet is not None if output.is_booklet else output.source_key not in data.broken
+        valid = output.lang in data.booklets if output.is_booklet else output.source_key not in data.broken
         valid = valid and output.lang not in untranslated
         if valid:
             targets.append(output)

@@ -171,7 +171,7 @@ def run_check(content_dir: Path, quiet: bool = False) -> int:
     data = load(content_dir)
     problems = [*data.problems, *check_languages(data)]
     _print_problems(problems)
-    count = len(data.sources) + (1 if data.booklet else 0)
+    count = len(data.sources) + len(data.booklets)
     errors = [p for p in problems if p.is_error]
     if errors:
         print(f"{len(errors)} error(s) found.", file=sys.stderr)

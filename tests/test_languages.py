@@ -75,6 +75,15 @@ FILES = {
     "metaphors/glas.en.md": card(
         "The glass", "A full glass overflows.", "## The picture\n\nA glass of water."
     ),
+    # a French booklet: its items are the French translations
+    "booklet.fr.yml": """\
+title: Comprendre la douleur
+intro: Ce livret vous aide.
+sections:
+  - title: Les images
+    items:
+      - metaphors/glas
+""",
 }
 
 # The fixed texts of the templates, by language: what a reader must see, and must not.
@@ -122,6 +131,9 @@ def test_the_default_build_builds_every_translation(translated: Path) -> None:
         "fr/metaphors/glas.pdf",
         "en/articles/belasting.pdf",
         "en/metaphors/glas.pdf",
+        "fr/booklet.pdf",
+        "fr/booklet-print.pdf",
+        "fr/booklet-print-long-edge.pdf",
     }
 
 
@@ -175,6 +187,29 @@ def test_the_dutch_card_is_unchanged_by_translations(translated: Path) -> None:
     assert "Maak een afspraak" in text and "pagina 1 van 1" in text and "Pijn begrijpen · beeld 2" in text
     assert "Nederlands" not in text  # the note is for translated handouts only
     assert pdf_lang(pdf) == "nl"
+
+
+def test_a_french_booklet_has_the_french_cards_and_its_fixed_texts_in_french(translated: Path) -> None:
+    pdf = translated / "fr/booklet.pdf"
+    text = text_of(pdf)
+    for phrase in ["Comprendre la douleur", "Bienvenue", "Sommaire", "Le verre", "Un verre d", "Notes"]:
+        assert phrase in text, (phrase, text)
+    for dutch in ["Het glas", "Welkom", "Inhoud", "Notities", "Maak een afspraak", "Telefoon"]:
+        assert dutch not in text, (dutch, text)
+    assert FRENCH_URL in decode_qr(render_page(pdf, 3))  # the card's page leads to the French article
+    assert pdf_lang(pdf) == "fr"
+
+
+def test_a_translated_booklet_naming_an_untranslated_item_is_an_error_on_its_line(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    files = {k: v for k, v in FILES.items() if k != "metaphors/glas.fr.md"}
+    write(tmp_path / "content", files)
+    code, err = run_cli(capfd, "check", "--content", "content")
+    assert code == 1, err
+    assert "content/booklet.fr.yml:6: error: 'metaphors/glas' has no French translation" in err, err
+    assert "hint: add content/metaphors/glas.fr.md" in err, err
 
 
 # ---------------------------------------------------------------------------- check
