@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
-from .i18n import LOCALE, catalogue_path, check_catalogues
+from . import __version__, i18n
+from .i18n import catalogue_path, check_catalogues
 from .models import DEFAULT_LANG, LANGUAGES, Content, Item, Output, Problem, booklet_file
 from .paths import STYLES, TEMPLATES, display
 from .progress import Progress
@@ -274,7 +274,7 @@ def tree_digest(content_dir: Path, out: Path) -> str:
     skip = out.resolve()
     parts: list[bytes | str] = [*_tool_versions()]
     folders = (("content", content_dir.resolve()), ("templates", TEMPLATES), ("styles", STYLES))
-    for label, folder in (*folders, ("locale", LOCALE)):
+    for label, folder in (*folders, ("locale", i18n.LOCALE)):
         parts.append(label)
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(folder)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
@@ -35,9 +36,16 @@ def page_of_parts(translated: str) -> tuple[str, str, str]:
     return before, between, after
 
 
-@functools.cache
 def environment(lang: str = DEFAULT_LANG) -> jinja2.Environment:
-    """The templates in one language: its fixed texts, its dates, its ``lang`` attribute."""
+    """The templates in one language: its fixed texts, its dates, its ``lang`` attribute.
+
+    One environment per language, kept until its catalogue changes.
+    """
+    return _environment(lang, i18n.catalogue_path(lang), i18n.catalogue_stamp(lang))
+
+
+@functools.cache
+def _environment(lang: str, catalogue: Path, stamp: int) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,

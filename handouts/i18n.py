@@ -35,6 +35,7 @@ def catalogue_path(lang: str) -> Path:
     return LOCALE / lang / "LC_MESSAGES" / "messages.po"
 
 
+@functools.cache
 def language_name(lang: str) -> str:
     """The language's English name, for messages: "French"."""
     from babel import Locale
@@ -42,18 +43,29 @@ def language_name(lang: str) -> str:
     return str(Locale.parse(lang).get_display_name("en"))
 
 
-@functools.cache
+def catalogue_stamp(lang: str) -> int:
+    """Changes when the language's catalogue is edited (``watch`` reloads it then)."""
+    try:
+        return catalogue_path(lang).stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
 def translations(lang: str) -> object:
     """The gettext translations of one language (a ``babel.support.Translations``).
 
     Dutch, the source language, translates every text to itself. Fuzzy entries are not used:
     a text whose translation is only a guess stays a ``check`` error until someone writes it.
     """
+    return _translations(catalogue_path(lang), catalogue_stamp(lang), lang)
+
+
+@functools.cache
+def _translations(path: Path, stamp: int, lang: str) -> object:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
     from babel.support import NullTranslations, Translations
 
-    path = catalogue_path(lang)
     if lang == DEFAULT_LANG or not path.is_file():
         return NullTranslations()
     with path.open("rb") as handle:

@@ -212,6 +212,20 @@ def test_a_translated_booklet_naming_an_untranslated_item_is_an_error_on_its_lin
     assert "hint: add content/metaphors/glas.fr.md" in err, err
 
 
+def test_editing_a_catalogue_rebuilds_the_handouts_in_that_language_only(
+    translated: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(translated, out)
+    break_catalogue(tmp_path, monkeypatch, '"Prendre rendez-vous"', '"Prendre un rendez-vous"')
+    content = translated.parent / "content"
+    code, err = run_cli(capfd, "build", "--content", str(content), "--out", str(out), "--jobs", "1")
+    assert code == 0, err
+    built = sorted(re.findall(r"built (\S+)", err))
+    assert built == ["fr/articles/belasting", "fr/booklet", "fr/metaphors/glas"], err
+    assert "Prendre un rendez-vous" in text_of(out / "fr/metaphors/glas.pdf")
+
+
 # ---------------------------------------------------------------------------- check
 
 
