@@ -22,6 +22,11 @@ def month_year(date: datetime.date, lang: str = DEFAULT_LANG) -> str:
     return i18n.month_year(date, lang)
 
 
+def long_date(date: datetime.date, lang: str = DEFAULT_LANG) -> str:
+    """A date as printed for a reader: "30 november 2026", "30 novembre 2026"."""
+    return i18n.long_date(date, lang)
+
+
 PAGE_OF = N_("pagina %(page)s van %(pages)s")  # the footer; the numbers are CSS counters
 
 
@@ -59,6 +64,7 @@ def _environment(lang: str, catalogue: Path, stamp: int) -> jinja2.Environment:
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     env.filters["markdown"] = lambda text, base=None: Markup(to_html(text, base))
     env.filters["month_year"] = functools.partial(month_year, lang=lang)
+    env.filters["long_date"] = functools.partial(long_date, lang=lang)
     env.globals["lang"] = lang
     env.globals["page_of"] = page_of_parts(i18n.gettext(lang, PAGE_OF))
     return env

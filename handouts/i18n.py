@@ -87,6 +87,13 @@ def month_year(date: datetime.date, lang: str) -> str:
     return str(format_date(date, "LLLL y", locale=lang))
 
 
+def long_date(date: datetime.date, lang: str) -> str:
+    """ "30 november 2026", "30 novembre 2026", "30 November 2026"."""
+    from babel.dates import format_date
+
+    return str(format_date(date, "d MMMM y", locale=lang))
+
+
 def template_messages() -> dict[str, list[tuple[str, int]]]:
     """Every translatable text in the templates and the code, with where it is used.
 
