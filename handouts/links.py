@@ -53,7 +53,7 @@ def article_link(article: Article | None, practice: Practice, lang: str = DEFAUL
     if article is not None and article.url:
         note = N_("artikel in het Nederlands") if article.lang != lang else ""
         return Link(N_("Lees het volledige artikel"), article.url, note)
-    note = N_("blog in het Nederlands") if lang != DEFAULT_LANG else ""
+    note = N_("in het Nederlands") if lang != DEFAULT_LANG else ""
     return Link(N_("Lees meer op onze blog"), practice.blog_url, note)
 
 
