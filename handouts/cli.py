@@ -174,9 +174,10 @@ def run_check(
 ) -> int:
     from . import report as reports
     from .build import load
+    from .i18n import check as check_languages
 
     data = load(content_dir)
-    problems = [*data.problems, *reports.review_problems(data)]
+    problems = [*data.problems, *check_languages(data), *reports.review_problems(data)]
     made = reports.make_report(data) if report or strict or as_json else None
     if made:
         problems += reports.card_problems(made, strict)
@@ -185,7 +186,7 @@ def run_check(
     _print_problems([p for p in reports.hint_once(problems) if p.is_error or not quiet])
     if made and (as_json or report):
         _print_out(reports.to_json(made, problems) if as_json else reports.format_report(made))
-    count = len(data.sources) + (1 if data.booklet else 0)
+    count = len(data.sources) + len(data.booklets)
     if errors:
         print(f"{errors} error(s) found.", file=sys.stderr)
         return CONTENT_ERRORS
