@@ -15,10 +15,17 @@ from pathlib import Path
 from .build import Summary, load
 from .markup import tips
 from .models import Article, Content, Metaphor, Output, Problem
+from .report import Review, make_report
 from .thumbs import thumbnails
 
 KIND_LABELS = {"metaphors": "Kaart", "articles": "Artikel", "booklet": "Boekje"}
 LANGUAGE_NAMES = {"fr": "Frans", "en": "Engels"}
+MISSES = {  # the report's plain-language targets, as the staff page names a miss
+    "reading_ease": "leesgemak te laag",
+    "mean_sentence": "zinnen gemiddeld te lang",
+    "sentence": "een zin te lang",
+    "paragraph": "een alinea te lang",
+}
 
 
 def fold(text: str) -> str:
@@ -40,9 +47,9 @@ class Entry:
     thumbs: tuple[str, ...]  # PNG paths relative to the output folder, one per page
     tips: tuple[str, ...] = ()  # a card's "Wat kan je zelf doen?" list
     version: str = ""
-    reviewed: datetime.date | None = None  # last checked by a therapist
-    reviewed_by: str | None = None
-    review_due: bool = False  # never checked, or longer ago than the practice's interval
+    review: Review | None = None  # when a therapist last checked it, and when that is due again
+    reading_ease: float | None = None  # Flesch-Douma, from the plain-language report
+    misses: tuple[str, ...] = ()  # the plain-language targets a card misses, in Dutch
     translations: tuple[tuple[str, str], ...] = ()  # (language in Dutch, PDF path): print as is
 
     @property
@@ -74,6 +81,7 @@ class BuildRecord:
 @dataclass(frozen=True)
 class Catalogue:
     content: Content | None = None
+    review_months: int = 24  # how long a review holds (practice.yml)
     cards: tuple[Entry, ...] = ()
     articles: tuple[Entry, ...] = ()
     booklet: Entry | None = None
@@ -103,7 +111,8 @@ def make(content_dir: Path, out: Path) -> Catalogue:
         files.add(name)
         return relative
 
-    interval = data.practice.review_interval_months if data.practice else 24
+    report = make_report(data)
+    reports = {item.key: item for item in report.items}
     items: list[Metaphor | Article] = [
         *sorted(data.metaphors.values(), key=lambda m: (m.order or 999, m.title)),
         *sorted(data.articles.values(), key=lambda a: a.title),
@@ -122,9 +131,9 @@ def make(content_dir: Path, out: Path) -> Catalogue:
             thumbs=pages(f"{item.key}.pdf"),
             tips=tips(item.body) if isinstance(item, Metaphor) else (),
             version=item.version,
-            reviewed=item.reviewed,
-            reviewed_by=item.reviewed_by,
-            review_due=_review_due(item.reviewed, interval),
+            review=reports[item.key].review,
+            reading_ease=reports[item.key].reading_ease,
+            misses=tuple(MISSES[m] for m in reports[item.key].misses()) if item.kind == "metaphors" else (),
             translations=tuple(
                 (LANGUAGE_NAMES.get(lang, lang), pdf)
                 for lang in sorted(LANGUAGE_NAMES)
@@ -147,20 +156,13 @@ def make(content_dir: Path, out: Path) -> Catalogue:
         files.update(booklet_files)
     return Catalogue(
         content=data,
+        review_months=report.review_interval_months,
         cards=tuple(e for e in entries.values() if e.kind == "metaphors"),
         articles=tuple(e for e in entries.values() if e.kind == "articles"),
         booklet=booklet,
         files=frozenset(files),
         by_key=entries,
     )
-
-
-def _review_due(reviewed: datetime.date | None, months: int, today: datetime.date | None = None) -> bool:
-    if reviewed is None:
-        return True
-    today = today or datetime.date.today()
-    elapsed = (today.year - reviewed.year) * 12 + today.month - reviewed.month - (today.day < reviewed.day)
-    return elapsed >= months
 
 
 def record(summary: Summary, started: datetime.datetime, seconds: float, reason: str) -> BuildRecord:
