@@ -190,7 +190,7 @@ def create_app(desk: Desk, access_code: str | None = None) -> Flask:
     @app.get("/handout/<kind>/<slug>")
     def item(kind: str, slug: str) -> Any:
         entry = _entry(kind, slug)
-        return render_template("item.html", entry=entry, **_form_context([entry]))
+        return render_template("item.html", entry=entry, **_form_context())
 
     @app.post("/handout/<kind>/<slug>")
     def personalise(kind: str, slug: str) -> Any:
@@ -199,13 +199,13 @@ def create_app(desk: Desk, access_code: str | None = None) -> Flask:
             personal = _read_form(entry)
             pdf = _print([entry], personal)
         except FormError as exc:
-            return _form_errors(exc, "item.html", [entry], entry=entry)
+            return _form_errors(exc, "item.html", entry=entry)
         return _pdf_response(pdf, f"{entry.slug}.pdf", record_line(_items([entry]), personal))
 
     @app.get("/samen")
     def several() -> Any:
         entries = _chosen(request.args.getlist("item"))
-        return render_template("several.html", entries=entries, **_form_context(entries))
+        return render_template("several.html", entries=entries, **_form_context())
 
     @app.post("/samen")
     def several_print() -> Any:
@@ -214,7 +214,7 @@ def create_app(desk: Desk, access_code: str | None = None) -> Flask:
             personal = _read_form(None)
             pdf = _print(entries, personal)
         except FormError as exc:
-            return _form_errors(exc, "several.html", entries, entries=entries)
+            return _form_errors(exc, "several.html", entries=entries)
         return _pdf_response(pdf, "handouts-samen.pdf", record_line(_items(entries), personal))
 
     @app.get("/boekje")
@@ -254,8 +254,7 @@ def create_app(desk: Desk, access_code: str | None = None) -> Flask:
     def thumb(name: str) -> Any:
         if name not in desk.catalogue.files or not name.endswith(".png"):
             abort(404)
-        response = send_file(desk.out / name, mimetype="image/png", max_age=3600)
-        return response
+        return send_file(desk.out / name, mimetype="image/png", max_age=3600)
 
     def _send(name: str, attachment: bool) -> Any:
         # Only the PDFs the catalogue lists: no path from the request ever reaches the disk.
@@ -288,21 +287,22 @@ def create_app(desk: Desk, access_code: str | None = None) -> Flask:
         assert content is not None
         return [content.item(e.key) for e in entries]
 
-    def _form_context(entries: list[Entry], values: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _form_context() -> dict[str, Any]:
         content = desk.catalogue.content
         return {
             "therapists": therapists(content.practice if content else None),
             "today": datetime.date.today().isoformat(),
             "note_max": NOTE_MAX,
             "name_max": NAME_MAX,
-            "values": values or {},
+            "values": {},
             "errors": {},
         }
 
-    def _form_errors(exc: FormError, template: str, chosen: list[Entry], **context: Any) -> Any:
+    def _form_errors(exc: FormError, template: str, **context: Any) -> Any:
+        """The form again, filled in as sent, with a message at each field (JSON for the script)."""
         if _wants_json():
             return jsonify(errors=exc.errors), 422
-        form = _form_context(chosen)
+        form = _form_context()
         form["values"] = {
             "naam": request.form.get("naam", ""),
             "datum": request.form.get("datum", ""),
