@@ -110,24 +110,21 @@ def make_content(root: Path) -> Path:
     (root / "metaphors").mkdir(parents=True)
     (root / "articles").mkdir()
     (root / "practice.yml").write_text(PRACTICE, encoding="utf-8")
-    (root / "metaphors" / "glas.md").write_text(
-        CARD.format(
-            title="Het glas water",
-            summary="Klachten ontstaan als je glas te vol zit.",
-            order=1,
-            image="Je lichaam is een glas. Alles wat je meemaakt, is water. Een zandloper telt mee.",
+    cards = {
+        "glas": (
+            "Het glas water",
+            "Klachten ontstaan als je glas te vol zit.",
+            "Je lichaam is een glas. Alles wat je meemaakt, is water. Een zandloper telt mee.",
         ),
-        encoding="utf-8",
-    )
-    (root / "metaphors" / "oke.md").write_text(
-        CARD.format(
-            title="Oké zijn met rust",
-            summary="Rust is ook een deel van herstel.",
-            order=2,
-            image="Een batterij laadt op als je ze niet gebruikt.",
+        "oke": (
+            "Oké zijn met rust",
+            "Rust is ook een deel van herstel.",
+            "Een batterij laadt op als je ze niet gebruikt.",
         ),
-        encoding="utf-8",
-    )
+    }
+    for order, (slug, (title, summary, image)) in enumerate(cards.items(), start=1):
+        text = CARD.format(title=title, summary=summary, order=order, image=image)
+        (root / "metaphors" / f"{slug}.md").write_text(text, encoding="utf-8")
     (root / "articles" / "opbouwen.md").write_text(ARTICLE, encoding="utf-8")
     (root / "booklet.yml").write_text(BOOKLET, encoding="utf-8")
     return root
