@@ -724,6 +724,12 @@ def test_every_shipped_handout_is_listed_and_every_card_takes_a_personal_block(
             assert status == 200, (slug, pdf[:300])
             assert len(page_texts(pdf)) == 1 and "Voor Jan Peeters" in flat(page_texts(pdf)[0])
             assert len(decode_qr(render_page(pdf))) == 2, slug  # the smaller QR codes still scan
+        # An article: the block on its first page only.
+        fields = {"naam": "Jan Peeters", "notitie": "Lees vooral het stuk over stress."}
+        status, _, pdf = post_form(running, f"/handout/articles/{articles[0]}", fields)
+        texts = [flat(text) for text in page_texts(pdf)]
+        assert status == 200 and "Voor Jan Peeters" in texts[0] and "Lees vooral het stuk" in texts[0]
+        assert not any("Jan Peeters" in text for text in texts[1:])
     finally:
         running.stop()
 
