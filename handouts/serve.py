@@ -71,9 +71,9 @@ def serve(
     stop = threading.Event()
     wake = threading.Event()
     desk.request_rebuild = wake.set
+    server = None
     try:
-        _rebuild(desk, "start van de desk", quiet)
-        try:
+        try:  # listen first: a port in use is said before anything is built
             server = waitress.create_server(
                 create_app(desk, code),
                 host=host,
@@ -89,6 +89,7 @@ def serve(
         except OSError as exc:
             print(f"handouts: error: cannot serve on {host}:{port}: {exc.strerror}", file=sys.stderr)
             return USAGE
+        _rebuild(desk, "start van de desk", quiet)  # browsers wait until it is done
         threading.Thread(target=_watch, args=(desk, wake, quiet), daemon=True, name="watch").start()
         threading.Thread(target=_builder, args=(desk, stop, wake, quiet), daemon=True, name="build").start()
         shown = f"[{host}]" if ":" in host else host
@@ -100,6 +101,8 @@ def serve(
     finally:
         stop.set()
         wake.set()
+        if server is not None:
+            server.close()
         workers.stop()
     return INTERRUPTED
 
