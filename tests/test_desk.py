@@ -609,6 +609,22 @@ def test_another_computer_needs_an_access_code(
     assert not (tmp_path / "dist").exists()  # refused before building anything
 
 
+def test_a_port_in_use_is_said_before_anything_is_built(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    content = make_content(tmp_path / "content")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = tmp_path / "dist"
+        code = main(["serve", "--content", str(content), "--out", str(out), "--port", str(port)])
+    assert code == 2 and f"cannot serve on 127.0.0.1:{port}" in capfd.readouterr().err
+    assert not out.exists()
+
+
 def test_the_access_code_is_asked_once_per_browser(tmp_path: Path, page: Any) -> None:
     content = make_content(tmp_path / "content")
     running = Server(content, tmp_path / "dist", env={"HANDOUTS_ACCESS_CODE": "kine-2026"})
