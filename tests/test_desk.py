@@ -609,19 +609,20 @@ def test_another_computer_needs_an_access_code(
     assert not (tmp_path / "dist").exists()  # refused before building anything
 
 
-def test_a_port_in_use_is_said_before_anything_is_built(
-    tmp_path: Path, capfd: pytest.CaptureFixture[str]
-) -> None:
+def test_a_port_in_use_is_said_before_anything_is_built(tmp_path: Path) -> None:
     import socket
 
     content = make_content(tmp_path / "content")
+    out = tmp_path / "dist"
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        out = tmp_path / "dist"
-        code = main(["serve", "--content", str(content), "--out", str(out), "--port", str(port)])
-    assert code == 2 and f"cannot serve on 127.0.0.1:{port}" in capfd.readouterr().err
+        command = [sys.executable, str(PROJECT / "build.py"), "serve", "--content", str(content)]
+        command += ["--out", str(out), "--port", str(port)]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and f"cannot serve on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
     assert not out.exists()
 
 
