@@ -40,6 +40,7 @@ from .models import (
     Section,
     line_of,
 )
+from .theme import load_theme
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -409,8 +410,9 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
         return Content(root=root, practice=None, problems=tuple(out.problems))
     practice = load_practice(root, out)
     _check_glyphs(root / "practice.yml", check_glyphs, out)
-    if out.has_errors(root / "practice.yml"):
-        practice = None
+    theme = load_theme(root, out)
+    if out.has_errors(root / "practice.yml") or (theme and out.has_errors(theme)):
+        practice = None  # every output shows the practice and its look: nothing builds
     sources: dict[str, Path] = {}
     clashes: set[str] = set()
     for kind in ("articles", "metaphors"):
@@ -462,7 +464,13 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
         booklet = None
     problems = tuple(sorted(set(out.problems), key=_problem_order))
     return Content(
-        root=root, practice=practice, items=loaded, booklet=booklet, problems=problems, sources=sources
+        root=root,
+        practice=practice,
+        items=loaded,
+        booklet=booklet,
+        problems=problems,
+        sources=sources,
+        theme=theme,
     )
 
 

@@ -217,6 +217,7 @@ class Content:
     problems: tuple[Problem, ...] = ()
     # every item file found, by source key, valid or not
     sources: dict[str, Path] = field(default_factory=dict)
+    theme: Path | None = None  # content/theme.css: the practice's colours and fonts
 
     @property
     def errors(self) -> tuple[Problem, ...]:
