@@ -12,7 +12,6 @@ import calendar
 import hashlib
 import json
 import os
-import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -124,9 +123,7 @@ def keys_for(data: Content, targets: list[Output]) -> dict[Output, str]:
         common += [f"theme:{p.name}={_file_digest(p, cache)}" for p in _stylesheet_files(data.theme)]
     keys = {}
     for target in targets:
-        styles = [
-            f"{p.name}={_file_digest(p, cache)}" for p in _stylesheet_files(STYLES / target.stylesheet)
-        ]
+        styles = [f"{p.name}={_file_digest(p, cache)}" for p in _stylesheet_files(STYLES / target.stylesheet)]
         if target.is_booklet:
             assert data.booklet is not None
             parts = [_file_digest(data.booklet.path, cache)]

@@ -44,7 +44,8 @@ def _variables(text: str) -> dict[str, tuple[str, int]]:
     for rule in tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True):
         if rule.type != "qualified-rule" or tinycss2.serialize(rule.prelude).strip() not in (":root", "html"):
             continue
-        for declaration in tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True):
+        declarations = tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True)
+        for declaration in declarations:
             if declaration.type == "declaration" and declaration.name.startswith("--"):
                 value = tinycss2.serialize(declaration.value).strip()
                 found[declaration.name] = (value, declaration.source_line)
@@ -105,7 +106,7 @@ def _check_contrast(path: Path, text: str, out: Collector) -> None:
     for name in TEXT_COLOURS:
         if name not in colours:
             continue
-        grounds = [("white", white, None)]
+        grounds: list[tuple[str, tuple[float, float, float], str | None]] = [("white", white, None)]
         if name in ON_PANELS and PANEL in colours:
             grounds.append((f"the panel colour {PANEL}", colours[PANEL], PANEL))
         for label, ground, ground_name in grounds:
