@@ -1,4 +1,8 @@
-"""The A4 handouts built from the shipped content, read back as a reader (and a phone) sees them."""
+"""The A4 handouts read back as a reader (and a phone) sees them.
+
+Behaviour on the SAMPLE content (conftest); on the shipped content only what must hold for any
+text the practice writes: everything builds, pages are A4, cards fit one page, QR codes decode.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 import yaml
-from conftest import CONTENT, PROJECT, decode_qr, page_sizes_mm, page_texts, render_page
+from conftest import CONTENT, PROJECT, SAMPLE, decode_qr, make_content, page_sizes_mm, page_texts, render_page
 from pypdf import PdfReader
 
 from handouts.cli import main
@@ -35,8 +39,25 @@ def flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def test_shipped_content_is_complete() -> None:
-    assert len(ARTICLES) == 4 and len(METAPHORS) == 6
+LONG_URL = "https://www.proef.example/blog/2025/een-lang-adres-met-streepjes"  # parts of <= 30
+
+
+@pytest.fixture(scope="module")
+def sample_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SAMPLE handouts (no booklet), one article with an address long enough to wrap."""
+    root = tmp_path_factory.mktemp("sample")
+    article = SAMPLE["articles/artikel-een.md"].replace(
+        "https://www.proef.example/blog/artikel-een", LONG_URL
+    )
+    content = make_content(root, {"booklet.yml": None, "articles/artikel-een.md": article})
+    assert main(["build", "--content", str(content), "--out", str(root / "out"), "-q"]) == 0
+    return root / "out"
+
+
+def test_every_shipped_item_builds(built: Path) -> None:
+    assert ARTICLES and METAPHORS
+    made = {p.relative_to(built).as_posix() for p in built.rglob("*.pdf")}
+    assert {f"{kind}/{slug}.pdf" for kind, slug in HANDOUTS} <= made
 
 
 @pytest.mark.parametrize(
@@ -51,7 +72,8 @@ def test_every_page_is_a4_with_title_phone_and_footer(built: Path, kind: str, sl
     assert flat(title) in flat(texts[0])
     for number, text in enumerate(texts, start=1):
         # the footer on every page: practice name, phone, website, page X of Y
-        assert PRACTICE["name"] in text and PRACTICE["phone"] in text and "www.kine-tim.be" in text
+        website = PRACTICE["website"].split("://")[1].rstrip("/")
+        assert PRACTICE["name"] in text and PRACTICE["phone"] in text and website in text
         assert f"pagina {number} van {len(texts)}" in text
 
 
@@ -79,17 +101,16 @@ def test_article_ends_with_both_qr_codes(built: Path, slug: str) -> None:
     assert "Maak een afspraak" in flat(last)
 
 
-def test_printed_addresses_wrap_after_a_slash_never_at_a_hyphen(built: Path) -> None:
-    """A reader types the address from paper: "belasting-en-" at a line end is ambiguous."""
-    pdfs = sorted(built.rglob("*.pdf"))
-    urls = {article_url(p.stem) for p in (CONTENT / "articles").glob("*.md")}
-    assert any(len(url) > 45 for url in urls)  # long enough to wrap in a QR block's column
+def test_printed_addresses_wrap_after_a_slash_never_at_a_hyphen(sample_built: Path) -> None:
+    """A reader types the address from paper: "heel-lang-" at a line end is ambiguous."""
+    pdfs = sorted(sample_built.rglob("*.pdf"))
+    urls = {LONG_URL, "https://www.proef.example/blog", "https://www.proef.example/afspraak"}
     printed = []
     for pdf in pdfs:
         for text in page_texts(pdf):
             lines = text.splitlines()
             for line, following in zip(lines, [*lines[1:], ""], strict=True):
-                if re.fullmatch(r"www\.kine-tim\.be\S*", line):
+                if re.fullmatch(r"www\.proef\.example\S*", line):
                     printed.append(line + (following if line.endswith("/") else ""))
                     # pdfium joins a line that ends in a hyphen to the next, with U+FFFE between
                     assert "\ufffe" not in line and not line.endswith("-"), f"{pdf.name}: {line!r}"
@@ -97,8 +118,9 @@ def test_printed_addresses_wrap_after_a_slash_never_at_a_hyphen(built: Path) -> 
         assert url.split("://", 1)[1] in printed, url
 
 
-def test_qr_codes_are_at_least_2_cm(built: Path) -> None:
-    pdf = built / "metaphors" / "glas-water.pdf"
+@pytest.mark.parametrize("slug", METAPHORS)
+def test_qr_codes_are_at_least_2_cm(built: Path, slug: str) -> None:
+    pdf = built / "metaphors" / f"{slug}.pdf"
     scale = 4.0  # 288 dpi
     results = __import__("zxingcpp").read_barcodes(render_page(pdf, 0, scale))
     assert len(results) == 2
@@ -168,7 +190,7 @@ def _lines_with_sizes(pdf: Path) -> list[tuple[str, float]]:
 def test_body_text_is_12pt_with_at_most_75_characters_a_line(built: Path, kind: str, slug: str) -> None:
     lines = _lines_with_sizes(built / kind / f"{slug}.pdf")
     body = [(text, size) for text, size in lines if 11.9 <= size <= 12.1]
-    assert len(body) > 10
+    assert len(body) >= 3
     too_long = [text for text, _ in body if len(text) > 75]
     assert not too_long
     # nothing a patient has to read is set below 11 pt, except footer, captions and sources
@@ -187,8 +209,8 @@ def test_no_heading_alone_at_the_bottom_of_a_page(built: Path, slug: str) -> Non
         assert body[-1] not in headings, f"heading {body[-1]!r} ends a page"
 
 
-def test_article_has_bookmarks_for_its_sections(built: Path) -> None:
-    reader = PdfReader(built / "articles" / "belasting-en-belastbaarheid.pdf")
+def test_article_has_bookmarks_for_its_sections(sample_built: Path) -> None:
+    reader = PdfReader(sample_built / "articles" / "artikel-een.pdf")
     titles = []
 
     def walk(items: list) -> None:
@@ -199,8 +221,8 @@ def test_article_has_bookmarks_for_its_sections(built: Path) -> None:
                 titles.append(item.title)
 
     walk(reader.outline)
-    assert "Belasting en belastbaarheid" in titles
-    assert "Bronnen" in titles
+    assert titles[0] == "Het eerste artikel"
+    assert {"Wat kan je doen?", "Bronnen"} <= set(titles)
 
 
 def test_brand_colours_keep_text_contrast() -> None:
