@@ -117,7 +117,7 @@ def test_a_missing_font_or_template_is_one_clear_error(
 # ---------------------------------------------------------------------------- the import graph
 
 # Stage -> the stages it must never import: the line goes content -> HTML -> PDF -> disk.
-EARLY = ("content", "frontmatter", "models", "theme")
+EARLY = ("content", "frontmatter", "models", "theme", "starter")
 FORBIDDEN = {
     **{module: {"html", "pdf", "build", "cli", "watch"} for module in EARLY},
     "html": {"pdf", "build", "cli", "watch"},
