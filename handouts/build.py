@@ -209,7 +209,8 @@ def resolve_items(requested: list[str], data: Content, variant: str = "standard"
         else:
             from .frontmatter import did_you_mean
 
-            hint = did_you_mean(name, sorted(known))
+            originals = sorted(k for k, o in known.items() if o.lang == DEFAULT_LANG)
+            hint = did_you_mean(name, originals + sorted(set(known) - set(originals)))
             raise UsageError(f"unknown item '{name}'" + (f"; {hint}" if hint else ""))
     return list(dict.fromkeys(result))
 

@@ -440,17 +440,17 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
             item = load_metaphor(source, output.slug, output.lang, out, root, article_slugs)
         if item is not None and not out.has_errors(path):
             loaded[key] = item
-    # A translation needs its original; a card takes its QR link from its article.
-    for key, item in list(loaded.items()):
+    # A translation without its original is probably misnamed; it still builds.
+    for item in loaded.values():
         original = Output(item.kind, item.slug).key
         if item.lang != DEFAULT_LANG and original not in sources:
-            out.add(
+            out.warn(
                 item.path,
                 None,
                 f"a translation of '{original}', which does not exist",
                 f"add {original}.md, or rename this file",
             )
-            del loaded[key]
+    # A card takes its QR link from its article.
     for key, item in list(loaded.items()):
         if isinstance(item, Metaphor) and item.article and f"articles/{item.article}" not in loaded:
             out.add(
