@@ -363,7 +363,11 @@ def test_a_killed_worker_is_reported_and_the_next_build_recovers(
     with _start(content, out) as process:
         wait_for(lambda: _workers(process.pid) or process.poll() is not None, "a render worker")
         os.kill(_workers(process.pid)[0], signal.SIGKILL)  # as the out-of-memory killer would
-        output = process.communicate(timeout=120)[0]
+        try:
+            output = process.communicate(timeout=120)[0]
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)  # a hung build fails the test, not the whole run
+            raise
     assert process.returncode == 1, output
     assert "Traceback" not in output
     assert re.search(

@@ -68,6 +68,10 @@ def test_the_installed_package_carries_its_templates_styles_and_fonts(installed:
         shipped = {p.relative_to(PROJECT / folder) for p in (PROJECT / folder).rglob("*") if p.is_file()}
         there = {p.relative_to(found) for p in found.rglob("*") if p.is_file()}
         assert shipped <= there, shipped - there
+    done = run([installed / "bin" / "handouts", "init", "new"], installed.parent)  # its starter folder too
+    assert done.returncode == 0, done.stderr
+    assert (installed.parent / "new/practice.yml").is_file()
+    assert len(list((installed.parent / "new").rglob("*.md"))) == 2
 
 
 def test_the_wheel_builds_the_shipped_content_into_the_same_bytes(
