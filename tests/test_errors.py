@@ -317,13 +317,17 @@ PROBLEM_RE = re.compile(r"^(?P<path>\S.*?)(?::(?P<line>\d+))?: error: (?P<messag
 def reported(err: str) -> list[Reported]:
     """The problems printed on stderr, in order."""
     problems: list[Reported] = []
+    in_error = False  # a warning's hint (check's review warnings) belongs to no error
     for line in err.splitlines():
         if match := PROBLEM_RE.match(line):
             number = int(match["line"]) if match["line"] else None
             problems.append(Reported(match["path"], number, match["message"]))
-        elif line.startswith("    hint: ") and problems:
+            in_error = True
+        elif line.startswith("    hint: ") and problems and in_error:
             last = problems[-1]
             problems[-1] = Reported(last.path, last.line, f"{last.text}\n{line.strip()}")
+        elif not line.startswith("    "):
+            in_error = False
     return problems
 
 
