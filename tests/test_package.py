@@ -189,3 +189,19 @@ def test_the_import_checks_can_fail(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert imports_of(module) == {"html", "build"}
+
+
+def test_check_reads_the_texts_that_babel_cfg_names() -> None:
+    """``check`` extracts the translatable texts from the package as installed; ``pybabel extract``
+    reads babel.cfg in the checkout. Both must find the same texts."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    from handouts import i18n
+
+    with (PROJECT / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    found = extract_from_dir(PROJECT, method_map, options_map)
+    expected = {message[0] if isinstance(message, tuple) else message for _, _, message, _, _ in found}
+    assert set(i18n.template_messages()) == expected - {""}
+    assert len(expected) > 10
