@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -116,6 +117,17 @@ def test_a_missing_font_or_template_is_one_clear_error(
             assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").rglob("*.pdf"))
     finally:
         shutil.move(kept, missing)
+
+
+def test_the_installation_check_knows_every_template_and_stylesheet_the_renderer_starts_from() -> None:
+    """paths.missing_files starts from these names: one the renderer uses must be among them."""
+    from handouts import paths
+    from handouts.models import KINDS, Output
+
+    used = set(re.findall(r'"(\w+\.html)"', (PACKAGE / "html.py").read_text(encoding="utf-8")))
+    assert used and used <= set(paths.ENTRY_TEMPLATES)
+    sheets = {Output(kind, "x").stylesheet for kind in KINDS} | {Output("booklet").stylesheet}
+    assert sheets <= set(paths.STYLESHEETS)
 
 
 # ---------------------------------------------------------------------------- the import graph
