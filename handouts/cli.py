@@ -87,6 +87,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="CODE",
         help="required for a --host other than this computer (or $HANDOUTS_ACCESS_CODE)",
     )
+    init = commands.add_parser("init", help="make a new content folder for a practice")
+    init.add_argument("folder", type=Path, metavar="DIR", help="the folder to make (new, or empty)")
     return parser
 
 
@@ -125,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(options: argparse.Namespace) -> int:
+    if options.command == "init":
+        return run_init(options.folder)
     if options.command == "check":
         return run_check(options.content, options.quiet, options.report, options.strict, options.json)
     if options.command == "watch":
@@ -190,6 +194,29 @@ def _stop_like_ctrl_c() -> Iterator[None]:
 
 def _interrupt(number: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def run_init(folder: Path) -> int:
+    from .starter import FolderNotEmptyError, create
+
+    try:
+        made = create(folder)
+    except FolderNotEmptyError as exc:
+        print(f"handouts: error: {exc}", file=sys.stderr)
+        print("    hint: give a new folder, or an empty one", file=sys.stderr)
+        return USAGE
+    except OSError as exc:
+        print(f"handouts: error: cannot make '{folder}': {exc.strerror}", file=sys.stderr)
+        return USAGE
+    for path in made:
+        print(f"  {path}", file=sys.stderr)
+    print(
+        f"Made a content folder in {folder}. Next: fill in {folder / 'practice.yml'}, then run\n"
+        f"  handouts check --content {folder}    (it names what still needs your details)\n"
+        f"  handouts build --content {folder}",
+        file=sys.stderr,
+    )
+    return OK
 
 
 def run_check(

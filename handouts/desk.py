@@ -42,11 +42,10 @@ from werkzeug.exceptions import HTTPException
 from .build import Workers
 from .catalogue import BuildRecord, Catalogue, Entry
 from .models import Metaphor
-from .paths import PROJECT
+from .paths import WEB
 from .pdf import RenderJob, RenderResult, render
 from .personal import NAME_MAX, NOTE_MAX, Personal, cut_advice, job, merge, record_line, therapists
 
-DESK = PROJECT / "desk"
 MAX_BODY = 16 * 1024  # bytes: the largest form is a few hundred characters
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
@@ -90,7 +89,7 @@ class FormError(Exception):
 
 
 def create_app(desk: Desk, access_code: str | None = None) -> Flask:
-    app = Flask(__name__, template_folder=str(DESK / "templates"), static_folder=str(DESK / "static"))
+    app = Flask(__name__, template_folder=str(WEB / "templates"), static_folder=str(WEB / "static"))
     app.config.update(
         SECRET_KEY=secrets.token_bytes(32),  # new at every start: sessions end with the server
         MAX_CONTENT_LENGTH=MAX_BODY,

@@ -37,6 +37,7 @@ class RenderJob:
     source_date_epoch: int
     max_pages: int | None = None
     notes_html: str | None = None  # the booklet only: one "Notities" page, to pad to 4n pages
+    theme: Path | None = None  # content/theme.css: loaded after the stylesheet, so its variables win
 
 
 @dataclass(frozen=True)
@@ -138,9 +139,15 @@ def _render(job: RenderJob) -> RenderResult:
     try:
         fonts, stylesheet = _stylesheet(job, fetcher, collect)
 
+        stylesheets = [stylesheet]
+        if job.theme is not None:
+            stylesheets.append(
+                weasyprint.CSS(filename=str(job.theme), url_fetcher=fetcher, font_config=fonts)
+            )
+
         def layout(html: str) -> Any:
             return weasyprint.HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).render(
-                stylesheets=[stylesheet], font_config=fonts
+                stylesheets=stylesheets, font_config=fonts
             )
 
         document = layout(job.html)

@@ -19,11 +19,11 @@ from pathlib import Path
 
 from .build import UsageError, Workers, build
 from .catalogue import make, record
-from .cli import INTERRUPTED, USAGE
 from .desk import Desk, create_app
 from .paths import display
 from .progress import Progress
 
+USAGE, INTERRUPTED = 2, 130  # exit statuses, as the command line's
 ACCESS_ENV = "HANDOUTS_ACCESS_CODE"
 THREADS = 8
 
@@ -134,8 +134,6 @@ def _builder(desk: Desk, stop: threading.Event, wake: threading.Event, quiet: bo
 
 def _rebuild(desk: Desk, reason: str, quiet: bool) -> None:
     """Build what changed, print its problems as ``build`` does, and swap in the new catalogue."""
-    from .cli import _print_problems
-
     desk.building = True
     started = datetime.datetime.now()
     clock = time.monotonic()
@@ -146,7 +144,8 @@ def _rebuild(desk: Desk, reason: str, quiet: bool) -> None:
         finally:
             progress.finish()
         # Reported as run_build reports a build (which returns only the exit status).
-        _print_problems(summary.problems)
+        for problem in summary.problems:
+            print(problem, file=sys.stderr)
         for notice in sorted(summary.notices):
             print(f"handouts: note: {notice}", file=sys.stderr)
         seconds = time.monotonic() - clock
