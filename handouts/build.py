@@ -117,7 +117,7 @@ def keys_for(data: Content, targets: list[Output]) -> dict[Output, str]:
     common = [
         *_tool_versions(),
         _file_digest(data.root / "practice.yml", cache),
-        *(f"{p.relative_to(TEMPLATES)}={_file_digest(p, cache)}" for p in sorted(TEMPLATES.rglob("*.html"))),
+        *(f"{p.name}={_file_digest(p, cache)}" for p in sorted(TEMPLATES.glob("*.html"))),  # not desk/
     ]
     if data.practice.logo:
         common.append(f"logo={_file_digest(data.practice.logo, cache)}")

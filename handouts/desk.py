@@ -42,7 +42,7 @@ from werkzeug.exceptions import HTTPException
 from .build import Workers
 from .catalogue import BuildRecord, Catalogue, Entry
 from .models import Metaphor
-from .paths import WEB
+from .paths import DESK_STATIC, DESK_TEMPLATES
 from .pdf import RenderJob, RenderResult, render
 from .personal import NAME_MAX, NOTE_MAX, Personal, cut_advice, job, merge, record_line, therapists
 
@@ -89,7 +89,7 @@ class FormError(Exception):
 
 
 def create_app(desk: Desk, access_code: str | None = None) -> Flask:
-    app = Flask(__name__, template_folder=str(WEB / "templates"), static_folder=str(WEB / "static"))
+    app = Flask(__name__, template_folder=str(DESK_TEMPLATES), static_folder=str(DESK_STATIC))
     app.config.update(
         SECRET_KEY=secrets.token_bytes(32),  # new at every start: sessions end with the server
         MAX_CONTENT_LENGTH=MAX_BODY,

@@ -22,7 +22,8 @@ def _data_folder(name: str) -> Path:
 
 TEMPLATES = _data_folder("templates")
 STYLES = _data_folder("styles")
-WEB = _data_folder("web")  # the desk's own pages, stylesheet, script (``serve``)
+DESK_TEMPLATES = TEMPLATES / "desk"  # the desk's own pages (``serve``)
+DESK_STATIC = STYLES / "desk"  # the desk's stylesheet, script and icon
 STARTER = PACKAGE / "starter"  # the content folder that ``init`` copies
 DEFAULT_CONTENT = Path("content")
 DEFAULT_OUT = Path("dist")
