@@ -455,7 +455,7 @@ def prep_main(content: Path, html_dir: Path, report: Path) -> int:
     t1 = clock()
     data = build.load(content)
     t2 = clock()
-    keys = sorted(data.sources)
+    keys = [build.Output.parse(key) for key in sorted(data.sources)]
     digests = build.keys_for(data, keys)
     t3 = clock()
     jobs = [build.make_job(key, data, digests[key]) for key in keys]
@@ -466,7 +466,7 @@ def prep_main(content: Path, html_dir: Path, report: Path) -> int:
         source = html_dir / f"{name}.html"
         source.write_text(job.html, encoding="utf-8")
         plan.append(
-            {"key": job.key, "html": str(source), "base_url": job.base_url, "stylesheet": job.stylesheet}
+            {"key": job.key, "html": str(source), "base_url": job.base_url, "stylesheets": job.stylesheets}
         )
     timings = {"import": t1 - t0, "load": t2 - t1, "keys_for": t3 - t2, "make_job": t4 - t3}
     import handouts
@@ -482,11 +482,11 @@ def run_baseline(plan: list[dict[str, str]], pdf_dir: Path, work: Path) -> Run:
     commands = [
         [
             WEASYPRINT,
-            "-s",
-            str(Tree.root / "styles" / entry["stylesheet"]),
+            *(arg for name in entry["stylesheets"] for arg in ("-s", str(Tree.root / "styles" / name))),
             "-u",
             entry["base_url"],
-            "--pdf-tags",
+            "--pdf-variant",
+            "pdf/ua-1",
             entry["html"],
             str(pdf_dir / (Path(entry["html"]).stem + ".pdf")),
         ]

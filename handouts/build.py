@@ -120,7 +120,11 @@ def keys_for(data: Content, targets: list[Output]) -> dict[Output, str]:
     ]
     keys = {}
     for target in targets:
-        styles = [f"{p.name}={_file_digest(p, cache)}" for p in _stylesheet_files(target.stylesheet)]
+        styles = [
+            f"{p.name}={_file_digest(p, cache)}"
+            for name in target.stylesheets
+            for p in _stylesheet_files(name)
+        ]
         if target.is_booklet:
             assert data.booklet is not None
             parts = [_file_digest(data.booklet.path, cache)]
@@ -226,7 +230,7 @@ def make_job(output: Output, data: Content, digest: str) -> RenderJob:
             source_text=data.booklet.text,
             html=html.render_booklet(data.booklet, data),
             base_url=data.root.as_uri() + "/",
-            stylesheet=output.stylesheet,
+            stylesheets=output.stylesheets,
             roots=roots,
             identifier=identifier,
             source_date_epoch=FIXED_EPOCH,
@@ -243,7 +247,7 @@ def make_job(output: Output, data: Content, digest: str) -> RenderJob:
         source_text=item.text,
         html=html.render_item(item, data),
         base_url=item.path.parent.as_uri() + "/",
-        stylesheet=output.stylesheet,
+        stylesheets=output.stylesheets,
         roots=roots,
         identifier=identifier,
         source_date_epoch=epoch,

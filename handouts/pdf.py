@@ -31,7 +31,7 @@ class RenderJob:
     source_text: str  # its text, to find the line of a problem
     html: str
     base_url: str
-    stylesheet: str  # file name in styles/
+    stylesheets: tuple[str, ...]  # file names in styles/, in cascade order
     roots: tuple[Path, ...]  # the only folders the renderer may read
     identifier: bytes
     source_date_epoch: int
@@ -136,13 +136,14 @@ def _render(job: RenderJob) -> RenderResult:
     logger.propagate = False
     try:
         fonts = weasyprint.text.fonts.FontConfiguration()
-        stylesheet = weasyprint.CSS(
-            filename=str(STYLES / job.stylesheet), url_fetcher=fetcher, font_config=fonts
-        )
+        stylesheets = [
+            weasyprint.CSS(filename=str(STYLES / name), url_fetcher=fetcher, font_config=fonts)
+            for name in job.stylesheets
+        ]
 
         def layout(html: str) -> Any:
             return weasyprint.HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).render(
-                stylesheets=[stylesheet], font_config=fonts
+                stylesheets=stylesheets, font_config=fonts
             )
 
         document = layout(job.html)
@@ -168,7 +169,8 @@ def _render(job: RenderJob) -> RenderResult:
             pages = len(document.pages)
         if problems:
             return RenderResult(job.key, None, pages, tuple(problems))
-        pdf = document.write_pdf(pdf_identifier=job.identifier, pdf_tags=True)
+        # PDF/UA-1: tagged, with its identification, the title shown as the window title.
+        pdf = document.write_pdf(pdf_identifier=job.identifier, pdf_variant="pdf/ua-1")
         problems = _problems(job, fetcher.refused, collect.messages)
         if problems:
             return RenderResult(job.key, None, pages, tuple(problems))
