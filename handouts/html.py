@@ -9,7 +9,7 @@ import jinja2
 from markupsafe import Markup
 
 from .links import booking_link, item_links
-from .markup import to_html
+from .markup import to_html, typography
 from .models import Article, Booklet, Content, Item, Metaphor
 from .paths import TEMPLATES
 
@@ -33,6 +33,11 @@ def month_year(date: datetime.date) -> str:
     return f"{MONTHS_NL[date.month - 1]} {date.year}"
 
 
+def long_date(date: datetime.date) -> str:
+    """A date as printed for a reader: "30 november 2026"."""
+    return f"{date.day} {month_year(date)}"
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -42,8 +47,12 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["markdown"] = lambda text, base=None: Markup(to_html(text, base))
+    env.filters["markdown"] = lambda text, base=None, shift=0, sources=None: Markup(
+        to_html(text, base, shift, sources)
+    )
+    env.filters["typography"] = typography
     env.filters["month_year"] = month_year
+    env.filters["long_date"] = long_date
     return env
 
 
