@@ -15,31 +15,36 @@ class Link:
 
     label: str
     url: str
+    phone: str | None = None  # printed beside it: "of bel ..." (the booking link)
 
     @property
     def qr(self) -> Markup:
         from .qr import qr_svg
 
-        return qr_svg(self.url)
+        return qr_svg(self.url, self.alt)
 
     @property
-    def printed(self) -> Markup:
+    def alt(self) -> str:
+        """The QR code's alternative text, for a screen reader: where it leads."""
+        return f"QR-code naar {self.url.split('://', 1)[-1].rstrip('/')}"
+
+    @property
+    def printed(self) -> str:
         """The URL as printed: no scheme, wrapping after a slash, not at a hyphen.
 
         A reader types it from paper: a line that ends in "belasting-en-" leaves them
         guessing whether the hyphen belongs to the address. A part too long for a column
-        (over 30 characters) may still wrap at its hyphens.
+        (over 30 characters) may still wrap at its hyphens. Plain text (a zero-width space
+        after each slash, a word joiner after each hyphen), so that the link around it is
+        one Link in the tagged PDF, not one per piece.
         """
         text = self.url.split("://", 1)[-1].rstrip("/")
-        parts = [
-            Markup('<span class="url-part">{}</span>').format(part) if len(part) <= 30 else part
-            for part in text.split("/")
-        ]
-        return Markup("/<wbr>").join(parts)
+        parts = [part.replace("-", "-\u2060") if len(part) <= 30 else part for part in text.split("/")]
+        return "/\u200b".join(parts)
 
 
 def booking_link(practice: Practice) -> Link:
-    return Link("Maak een afspraak", practice.booking_url)
+    return Link("Maak een afspraak", practice.booking_url, practice.phone)
 
 
 def article_link(article: Article | None, practice: Practice) -> Link:
