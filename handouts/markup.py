@@ -28,8 +28,9 @@ _NO_BREAK = (
     (re.compile(r"(\d)\s*=\s*(\w)"), rf"\1{NBSP}={NBSP}\2"),
     # "500 meter", "10 %": a number and its unit
     (re.compile(rf"(\d)\s+({_UNITS})\b"), rf"\1{NBSP}\2"),
-    # "bil- en beenpijn": the clipped word stays with its "en"
-    (re.compile(r"(\w-)\s+(en|of)\b"), rf"\1{NBSP}\2"),
+    # "bil- en beenpijn": the clipped word stays with its "en" (a line may break after a
+    # hyphen even before a no-break space: the word joiner forbids it)
+    (re.compile(r"(\w-)\s+(en|of)\b"), rf"\1{WORD_JOINER}{NBSP}\2"),
     # "VAS-pijnschaal": no line ends in a hyphen, not even a compound's (a word joiner after it)
     (re.compile(r"(?<=\w)-(?=\w)"), "-" + WORD_JOINER),
 )
