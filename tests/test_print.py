@@ -291,9 +291,9 @@ def test_nothing_a_patient_reads_is_under_10pt(built: Path, name: str) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="labels in the shipped SVGs (pijnschaal, wervel-bulging) print at 8.5 pt; the redrawn "
-    "illustrations (content editor) set them at 16 or more units of a 320-wide viewBox. "
-    "Remove this marker when they land.",
+    reason="labels in the shipped SVGs print at 8.5 to 9.8 pt (pijnschaal, aandelengrafiek, "
+    "wervel-bulging): drawn at a card's 74 mm, a label needs font-size 16 or more in a 320-wide "
+    "viewBox. The content editor is redrawing them; remove this marker when they land.",
 )
 def test_labels_in_the_illustrations_are_10pt_or_more(built: Path) -> None:
     for name in PATIENT_PDFS:
