@@ -203,10 +203,12 @@ def build(tmp_path: Path, files: dict[str, str], *extra: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built_large(built: Path) -> Path:
-    """The shipped content in large print, beside the standard build."""
-    assert main(["build", "--variant", "large", "--content", str(CONTENT), "--out", str(built), "-q"]) == 0
-    return built / "large"
+def built_large(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped content in large print (its own folder: ``built`` stays the standard build)."""
+    out = tmp_path_factory.mktemp("dist-large")
+    args = ["build", "--variant", "large", "--content", str(CONTENT), "--out", str(out), "--jobs", "2", "-q"]
+    assert main(args) == 0
+    return out / "large"
 
 
 # ---------------------------------------------------------------------------- words and breaks
@@ -455,6 +457,17 @@ def test_booklet_articles_open_with_in_het_kort_and_leave_out_the_reference_list
             url = (meta.get("url") or PRACTICE["blog_url"]).split("://")[1]
             note = f"De bronnen staan bij het artikel op {url}"
             assert note.replace(" ", "") in whole.replace(" ", "").replace("\xa0", ""), note
+
+
+def test_the_booklet_covers_carry_no_running_head_or_page_number(built: Path, built_large: Path) -> None:
+    booklet = yaml.safe_load((CONTENT / "booklet.yml").read_text(encoding="utf-8"))
+    sections = {flat(section["title"]) for section in booklet["sections"]}
+    for pdf in (built / "booklet.pdf", built_large / "booklet.pdf"):
+        texts = page_texts(pdf)
+        for text in (texts[0], texts[-1]):
+            lines = {flat(line) for line in text.splitlines()}
+            assert not lines & sections, lines & sections
+            assert not [line for line in lines if line.isdigit()], lines
 
 
 # ---------------------------------------------------------------------------- page layout
