@@ -455,7 +455,8 @@ def prep_main(content: Path, html_dir: Path, report: Path) -> int:
     t1 = clock()
     data = build.load(content)
     t2 = clock()
-    keys = [build.Output.parse(key) for key in sorted(data.sources)]
+    keys = build.all_outputs(data)
+    keys = [output for output in keys if not output.is_booklet]
     digests = build.keys_for(data, keys)
     t3 = clock()
     jobs = [build.make_job(key, data, digests[key]) for key in keys]

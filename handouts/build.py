@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
-from .models import DEFAULT_LANG, Content, Item, Output, Problem
+from . import __version__, i18n
+from .i18n import catalogue_path, check_catalogues
+from .models import DEFAULT_LANG, LANGUAGES, Content, Item, Output, Problem, booklet_file
 from .paths import STYLES, TEMPLATES, display
 from .progress import Progress
 
@@ -97,14 +98,15 @@ def _stylesheet_files(name: str) -> list[Path]:
 def _tool_versions() -> list[str]:
     from importlib import metadata  # here, not at the top: render workers never need it
 
-    return [__version__, metadata.version("weasyprint"), metadata.version("pypdf")]
+    versions = [__version__, metadata.version("weasyprint"), metadata.version("pypdf")]
+    return [*versions, metadata.version("babel")]  # Babel: the month names
 
 
 def _item_parts(item: Item, data: Content, cache: dict[Path, str]) -> list[str]:
     from .links import item_links
 
     links = item_links(item, data)
-    parts = [item.key, _file_digest(item.path, cache), *(link.url for link in links)]
+    parts = [item.key, _file_digest(item.path, cache), *(f"{link.url} {link.note}" for link in links)]
     parts += [f"{p.relative_to(data.root)}={_file_digest(p, cache)}" for p in item.images]
     return parts
 
@@ -126,9 +128,9 @@ def keys_for(data: Content, targets: list[Output]) -> dict[Output, str]:
             for p in _stylesheet_files(name)
         ]
         if target.is_booklet:
-            assert data.booklet is not None
-            parts = [_file_digest(data.booklet.path, cache)]
-            for section in data.booklet.sections:
+            booklet = data.booklets[target.lang]
+            parts = [_file_digest(booklet.path, cache)]
+            for section in booklet.sections:
                 for key in section.items:
                     item = data.item(key)
                     if item is not None:
@@ -137,6 +139,8 @@ def keys_for(data: Content, targets: list[Output]) -> dict[Output, str]:
             item = data.item(target.source_key)
             assert item is not None
             parts = _item_parts(item, data, cache)
+        if target.lang != DEFAULT_LANG:
+            parts.append(_file_digest(catalogue_path(target.lang), cache))
         keys[target] = _digest([*common, target.key, *styles, *parts])
     return keys
 
@@ -186,10 +190,11 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def all_outputs(data: Content, variant: str = "standard") -> list[Output]:
-    """Everything a full build makes: every item file found (valid or not), and the booklet."""
+    """Everything a full build makes: every item file found (valid or not), and the booklets."""
     outputs = [Output.parse(key) for key in sorted(data.sources)]
-    if (data.root / "booklet.yml").exists():
-        outputs.append(Output("booklet"))
+    outputs += [
+        Output("booklet", "", lang) for lang in LANGUAGES if (data.root / booklet_file(lang)).exists()
+    ]
     return [Output(o.kind, o.slug, o.lang, variant) for o in outputs]
 
 
@@ -210,7 +215,8 @@ def resolve_items(requested: list[str], data: Content, variant: str = "standard"
         else:
             from .frontmatter import did_you_mean
 
-            hint = did_you_mean(name, sorted(known))
+            originals = sorted(k for k, o in known.items() if o.lang == DEFAULT_LANG)
+            hint = did_you_mean(name, originals + sorted(set(known) - set(originals)))
             raise UsageError(f"unknown item '{name}'" + (f"; {hint}" if hint else ""))
     return list(dict.fromkeys(result))
 
@@ -222,19 +228,19 @@ def make_job(output: Output, data: Content, digest: str) -> RenderJob:
     roots = (data.root, STYLES.resolve())
     identifier = digest[:32].encode()
     if output.is_booklet:
-        assert data.booklet is not None
+        booklet = data.booklets[output.lang]
         return RenderJob(
             key=output.key,
             files=output.files,
-            source=data.booklet.path,
-            source_text=data.booklet.text,
-            html=html.render_booklet(data.booklet, data),
+            source=booklet.path,
+            source_text=booklet.text,
+            html=html.render_booklet(booklet, data),
             base_url=data.root.as_uri() + "/",
             stylesheets=output.stylesheets,
             roots=roots,
             identifier=identifier,
             source_date_epoch=FIXED_EPOCH,
-            notes_html=html.render_notes(data),
+            notes_html=html.render_notes(data, output.lang),
         )
     item = data.item(output.source_key)
     assert item is not None
@@ -272,7 +278,8 @@ def tree_digest(content_dir: Path, out: Path) -> str:
     """
     skip = out.resolve()
     parts: list[bytes | str] = [*_tool_versions()]
-    for label, folder in (("content", content_dir.resolve()), ("templates", TEMPLATES), ("styles", STYLES)):
+    folders = (("content", content_dir.resolve()), ("templates", TEMPLATES), ("styles", STYLES))
+    for label, folder in (*folders, ("locale", i18n.LOCALE)):
         parts.append(label)
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(folder)
@@ -381,9 +388,16 @@ def _build(
         summary.failed = [o.key for o in all_outputs(data, variant)]
         return summary
     candidates = resolve_items(items, data, variant) if items else all_outputs(data, variant)
+    # A language whose catalogue lacks a text makes nothing: its last good PDFs are kept.
+    untranslated = set()
+    for lang, problems in check_catalogues({o.lang for o in candidates}).items():
+        summary.problems += problems
+        if any(p.is_error for p in problems):
+            untranslated.add(lang)
     targets: list[Output] = []
     for output in candidates:
-        valid = data.booklet is not None if output.is_booklet else output.source_key not in data.broken
+        valid = output.lang in data.booklets if output.is_booklet else output.source_key not in data.broken
+        valid = valid and output.lang not in untranslated
         if valid:
             targets.append(output)
         else:

@@ -69,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = commands.add_parser("check", help="validate the content; write nothing")
     common(check)
+    check.add_argument("--report", action="store_true", help="print the plain-language and review report")
+    check.add_argument(
+        "--strict", action="store_true", help="cards that miss the plain-language targets are errors"
+    )
+    check.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     watch = commands.add_parser("watch", help="rebuild on every change until Ctrl-C")
     building(watch)
     return parser
@@ -110,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(options: argparse.Namespace) -> int:
     if options.command == "check":
-        return run_check(options.content, options.quiet)
+        return run_check(options.content, options.quiet, options.report, options.strict, options.json)
     if options.command == "watch":
         from .build import Workers
         from .watch import watch
@@ -164,18 +169,39 @@ def _interrupt(number: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def run_check(content_dir: Path, quiet: bool = False) -> int:
+def run_check(
+    content_dir: Path, quiet: bool = False, report: bool = False, strict: bool = False, as_json: bool = False
+) -> int:
+    from . import report as reports
     from .build import load
+    from .i18n import check as check_languages
 
     data = load(content_dir)
-    _print_problems(data.problems)
-    count = len(data.sources) + (1 if data.booklet else 0)
-    if data.errors:
-        print(f"{len(data.errors)} error(s) found.", file=sys.stderr)
+    problems = [*data.problems, *check_languages(data), *reports.review_problems(data)]
+    made = reports.make_report(data) if report or strict or as_json else None
+    if made:
+        problems += reports.card_problems(made, strict)
+    problems.sort(key=lambda p: (p.path, p.line or 0, not p.is_error, p.message))
+    errors = sum(1 for p in problems if p.is_error)
+    _print_problems([p for p in reports.hint_once(problems) if p.is_error or not quiet])
+    if made and (as_json or report):
+        _print_out(reports.to_json(made, problems) if as_json else reports.format_report(made))
+    count = len(data.sources) + len(data.booklets)
+    if errors:
+        print(f"{errors} error(s) found.", file=sys.stderr)
         return CONTENT_ERRORS
     if not quiet:
-        print(f"Content OK: {count} item(s) checked in {content_dir}.", file=sys.stderr)
+        warnings = f" ({len(problems)} warning(s))" if problems else ""
+        print(f"Content OK: {count} item(s) checked in {content_dir}{warnings}.", file=sys.stderr)
     return OK
+
+
+def _print_out(text: str) -> None:
+    """Print on stdout; a reader that stops early (``check --report | head``) is no error."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the rest goes nowhere
 
 
 def run_build(

@@ -38,6 +38,7 @@ from .models import (
     Practice,
     Problem,
     Section,
+    booklet_file,
     line_of,
 )
 
@@ -289,8 +290,15 @@ def load_metaphor(
     )
 
 
-def load_booklet(root: Path, out: Collector, known: set[str], valid: set[str]) -> Booklet | None:
-    path = root / "booklet.yml"
+def load_booklet(
+    root: Path, out: Collector, known: set[str], valid: set[str], lang: str = DEFAULT_LANG
+) -> Booklet | None:
+    """``booklet.yml``, or a translation (``booklet.fr.yml``), whose items are in its language.
+
+    A translated booklet lists the same keys (``metaphors/glas-water``); each stands for
+    the item's translation (``glas-water.fr.md``), which must exist.
+    """
+    path = root / booklet_file(lang)
     if not path.is_file():
         return None
     read = read_yaml_file(path, BOOKLET_FIELDS, out)
@@ -314,6 +322,13 @@ def load_booklet(root: Path, out: Collector, known: set[str], valid: set[str]) -
         good = []
         for item, item_line in zip(items, item_lines, strict=False):
             key = str(item).strip()
+            original = key
+            if lang != DEFAULT_LANG:
+                try:
+                    parsed = Output.parse(key)
+                    key = Output(parsed.kind, parsed.slug, lang).key
+                except ValueError:
+                    pass
             if key in valid:
                 good.append(key)
             elif key in known:  # without it the booklet would be silently incomplete: keep the last good one
@@ -322,6 +337,16 @@ def load_booklet(root: Path, out: Collector, known: set[str], valid: set[str]) -
                     item_line,
                     f"'{key}' has errors, so the booklet is not built",
                     "fix the errors reported for that file; until then the last good booklet is kept",
+                )
+            elif original in known and key not in known:
+                from .i18n import language_name  # Babel, only for this message
+
+                wanted = Output.parse(original)
+                out.add(
+                    path,
+                    item_line,
+                    f"'{original}' has no {language_name(lang)} translation",
+                    f"add content/{wanted.kind}/{wanted.slug}.{lang}.md, or leave the item out",
                 )
             else:
                 out.add(
@@ -337,7 +362,13 @@ def load_booklet(root: Path, out: Collector, known: set[str], valid: set[str]) -
     if out.has_errors(path) or not title:
         return None
     return Booklet(
-        path=path, title=title, subtitle=subtitle, intro=intro or "", sections=tuple(sections), text=text
+        path=path,
+        title=title,
+        subtitle=subtitle,
+        intro=intro or "",
+        sections=tuple(sections),
+        lang=lang,
+        text=text,
     )
 
 
@@ -435,17 +466,17 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
             item = load_metaphor(source, output.slug, output.lang, out, root, article_slugs)
         if item is not None and not out.has_errors(path):
             loaded[key] = item
-    # A translation needs its original; a card takes its QR link from its article.
-    for key, item in list(loaded.items()):
+    # A translation without its original is probably misnamed; it still builds.
+    for item in loaded.values():
         original = Output(item.kind, item.slug).key
         if item.lang != DEFAULT_LANG and original not in sources:
-            out.add(
+            out.warn(
                 item.path,
                 None,
                 f"a translation of '{original}', which does not exist",
                 f"add {original}.md, or rename this file",
             )
-            del loaded[key]
+    # A card takes its QR link from its article.
     for key, item in list(loaded.items()):
         if isinstance(item, Metaphor) and item.article and f"articles/{item.article}" not in loaded:
             out.add(
@@ -455,14 +486,22 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
                 "fix the article first",
             )
             del loaded[key]
-    valid = {key for key in loaded if Output.parse(key).lang == DEFAULT_LANG}
-    booklet = load_booklet(root, out, set(sources), valid)
-    _check_glyphs(root / "booklet.yml", check_glyphs, out)
-    if out.has_errors(root / "booklet.yml"):
-        booklet = None
+    booklets = {}
+    for lang in LANGUAGES:
+        valid = {key for key, item in loaded.items() if item.lang == lang}
+        booklet = load_booklet(root, out, set(sources), valid, lang)
+        _check_glyphs(root / booklet_file(lang), check_glyphs, out)
+        if booklet is not None and not out.has_errors(booklet.path):
+            booklets[lang] = booklet
     problems = tuple(sorted(set(out.problems), key=_problem_order))
     return Content(
-        root=root, practice=practice, items=loaded, booklet=booklet, problems=problems, sources=sources
+        root=root,
+        practice=practice,
+        items=loaded,
+        booklet=booklets.get(DEFAULT_LANG),
+        problems=problems,
+        sources=sources,
+        booklets=booklets,
     )
 
 

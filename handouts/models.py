@@ -116,6 +116,11 @@ class Output:
         raise ValueError(f"not an output: {key!r}")
 
 
+def booklet_file(lang: str = DEFAULT_LANG) -> str:
+    """The booklet's file in the content folder: "booklet.yml", "booklet.fr.yml"."""
+    return "booklet.yml" if lang == DEFAULT_LANG else f"booklet.{lang}.yml"
+
+
 @dataclass(frozen=True)
 class Practice:
     name: str
@@ -223,6 +228,8 @@ class Content:
     problems: tuple[Problem, ...] = ()
     # every item file found, by source key, valid or not
     sources: dict[str, Path] = field(default_factory=dict)
+    # every valid booklet by language, the Dutch ``booklet`` too: booklet.yml, booklet.fr.yml
+    booklets: dict[str, Booklet] = field(default_factory=dict)
 
     @property
     def errors(self) -> tuple[Problem, ...]:

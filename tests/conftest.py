@@ -18,6 +18,17 @@ PROJECT = Path(__file__).resolve().parent.parent
 CONTENT = PROJECT / "content"
 
 
+def handout_pdf(kind: str, source: Path) -> str:
+    """The PDF a content file makes, under the output folder: a translation goes in its language's folder."""
+    slug, _, lang = source.stem.partition(".")
+    return f"{lang}/{kind}/{slug}.pdf" if lang else f"{kind}/{slug}.pdf"
+
+
+def shipped_handouts(content: Path = CONTENT) -> set[str]:
+    """Every handout PDF the content folder makes (not the booklet)."""
+    return {handout_pdf(kind, p) for kind in ("articles", "metaphors") for p in (content / kind).glob("*.md")}
+
+
 @pytest.fixture(autouse=True)
 def no_weasyprint_warnings(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """A WeasyPrint warning in a test process is a test failure (workers report theirs as errors)."""

@@ -158,9 +158,15 @@ def test_long_edge_version_turns_the_backs(built: Path) -> None:
     front_long = np.asarray(render_page(long, 0, 1.0).convert("L"), dtype=np.int16)
     assert np.abs(front_short - front_long).mean() < 1
     back_short = np.asarray(render_page(short, 1, 1.0).convert("L"), dtype=np.int16)
-    back_long = np.asarray(render_page(long, 1, 1.0).convert("L"), dtype=np.int16)
-    assert np.abs(back_short - back_long[::-1, ::-1]).mean() < 1
-    assert np.abs(back_short - back_long).mean() > 2
+    back_long = np.asarray(render_page(long, 1, 1.0).convert("L"), dtype=np.int16)[::-1, ::-1]
+    # Turned pages are rasterised on a grid shifted by part of a pixel: compare 4x4 blocks.
+    assert np.abs(_blocks(back_short) - _blocks(back_long)).mean() < 1
+    assert np.abs(_blocks(back_short) - _blocks(back_long[::-1, ::-1])).mean() > 2
+
+
+def _blocks(image: np.ndarray, size: int = 4) -> np.ndarray:
+    h, w = (image.shape[0] // size) * size, (image.shape[1] // size) * size
+    return image[:h, :w].reshape(h // size, size, w // size, size).mean(axis=(1, 3))
 
 
 @pytest.fixture

@@ -16,8 +16,10 @@ from pypdf import PdfReader
 from handouts.cli import main
 
 PRACTICE = yaml.safe_load((CONTENT / "practice.yml").read_text(encoding="utf-8"))
-ARTICLES = sorted(p.stem for p in (CONTENT / "articles").glob("*.md"))
-METAPHORS = sorted(p.stem for p in (CONTENT / "metaphors").glob("*.md"))
+# the Dutch originals; a translation is <slug>.<lang>.md
+ARTICLES = sorted(p.stem for p in (CONTENT / "articles").glob("*.md") if "." not in p.stem)
+METAPHORS = sorted(p.stem for p in (CONTENT / "metaphors").glob("*.md") if "." not in p.stem)
+TRANSLATED_CARDS = sorted(p.stem for p in (CONTENT / "metaphors").glob("*.*.md"))
 A4 = (210.0, 297.0)
 HANDOUTS = [("articles", s) for s in ARTICLES] + [("metaphors", s) for s in METAPHORS]
 
@@ -32,7 +34,7 @@ def article_url(slug: str) -> str:
 
 def flat(text: str) -> str:
     """Page text with line breaks and soft hyphens undone, for searching phrases."""
-    text = re.sub(r"[\ufffe\u00ad-]\r?\n", "", text)  # words hyphenated at a line end
+    text = re.sub(r"[\ufffe\u00ad]\r?\n?|-\r?\n", "", text)  # words hyphenated at a line end
     return re.sub(r"\s+", " ", text)
 
 
@@ -70,6 +72,17 @@ def test_card_is_exactly_one_page_with_both_qr_codes(built: Path, slug: str) -> 
     assert flat(meta["summary"]) in text
 
 
+@pytest.mark.parametrize("stem", TRANSLATED_CARDS)
+def test_a_translated_card_is_one_a4_page_with_both_qr_codes(built: Path, stem: str) -> None:
+    slug, lang = stem.split(".")
+    pdf = built / lang / "metaphors" / f"{slug}.pdf"
+    assert page_sizes_mm(pdf) == [pytest.approx(A4, abs=0.5)]
+    meta = front_matter(CONTENT / "metaphors" / f"{stem}.md")
+    expected_article = article_url(meta["article"]) if meta.get("article") else PRACTICE["blog_url"]
+    assert decode_qr(render_page(pdf)) == sorted([expected_article, PRACTICE["booking_url"]])
+    assert flat(meta["title"]) in flat(page_texts(pdf)[0])
+
+
 @pytest.mark.parametrize("slug", ARTICLES)
 def test_article_ends_with_both_qr_codes(built: Path, slug: str) -> None:
     pdf = built / "articles" / f"{slug}.pdf"
@@ -83,7 +96,7 @@ def test_article_ends_with_both_qr_codes(built: Path, slug: str) -> None:
 def test_printed_addresses_wrap_after_a_slash_never_at_a_hyphen(built: Path) -> None:
     """A reader types the address from paper: "belasting-en-" at a line end is ambiguous."""
     pdfs = sorted(built.rglob("*.pdf"))
-    urls = {article_url(p.stem) for p in (CONTENT / "articles").glob("*.md")}
+    urls = {article_url(slug) for slug in ARTICLES}
     assert any(len(url) > 45 for url in urls)  # long enough to wrap in a QR block's column
     printed = []
     for pdf in pdfs:

@@ -519,7 +519,9 @@ def test_watch_rebuilds_on_changes_reports_errors_and_stops_on_ctrl_c(
     wait_for(lambda: "(Ctrl-C to stop)" in printed() or process.poll() is not None, "the first build")
     assert process.poll() is None, printed()
     assert {ARTICLE, *CARDS} <= set(files(out))
-    assert re.search(r"^watching .+/, templates/, styles/ \(Ctrl-C to stop\)$", printed(), re.M)
+    assert re.search(
+        r"^watching .+/, templates/, styles/, handouts/locale/ \(Ctrl-C to stop\)$", printed(), re.M
+    )
     time.sleep(0.5)  # let the watcher start
     workers = _workers(process.pid) if sys.platform.startswith("linux") else []
 
