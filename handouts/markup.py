@@ -31,6 +31,9 @@ _NO_BREAK = (
     # "bil- en beenpijn": the clipped word stays with its "en" (a line may break after a
     # hyphen even before a no-break space: the word joiner forbids it)
     (re.compile(r"(\w-)\s+(en|of)\b"), rf"\1{WORD_JOINER}{NBSP}\2"),
+    # French punctuation: "déborde ?", "« oui »" never start a line with the sign
+    (re.compile(r"(?<=\S) ([?!:;»])"), rf"{NBSP}\1"),
+    (re.compile(r"« "), f"«{NBSP}"),
     # "VAS-pijnschaal": no line ends in a hyphen, not even a compound's (a word joiner after it)
     (re.compile(r"(?<=\w)-(?=\w)"), "-" + WORD_JOINER),
 )
