@@ -73,7 +73,6 @@ def _environment(lang: str, catalogue: Path, stamp: int) -> jinja2.Environment:
     )
     env.filters["typography"] = typography
     env.filters["phone_strong"] = phone_strong
-    env.filters["nobreak"] = lambda text: text.replace(" ", "\u00a0")  # a phone number stays whole
     env.filters["month_year"] = functools.partial(month_year, lang=lang)
     env.filters["long_date"] = functools.partial(long_date, lang=lang)
     env.globals["lang"] = lang

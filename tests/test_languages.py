@@ -291,7 +291,7 @@ def test_no_fixed_text_of_a_template_is_left_in_dutch(tmp_path: Path) -> None:
 
     def fixed(text: str) -> bool:
         """Not from the content: words ("·" or "2" are not), not the practice's details."""
-        parts = text.split(" · ")
+        parts = text.strip(" ·").split(" · ")  # the footer's phone number is a text of its own
         return any(part not in sources and re.search(r"[^\W\d]{2}", part) for part in parts)
 
     for dutch, french in zip(pages["nl"], pages["fr"], strict=True):
