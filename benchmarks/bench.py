@@ -217,6 +217,8 @@ def read_real(kind: str) -> list[RealItem]:
 
     items = []
     for path in sorted((REAL_CONTENT / kind).glob("*.md")):
+        if "." in path.stem:
+            continue  # a translation (glas-water.fr.md): the originals are enough
         text = path.read_text(encoding="utf-8")
         _, meta, body = re.split(r"^---\s*$", text, maxsplit=2, flags=re.MULTILINE)
         items.append(RealItem(path.stem, yaml.safe_load(meta), body.strip("\n") + "\n"))
