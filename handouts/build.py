@@ -12,7 +12,6 @@ import calendar
 import hashlib
 import json
 import os
-import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING
 from . import __version__, i18n
 from .i18n import catalogue_path, check_catalogues
 from .models import DEFAULT_LANG, LANGUAGES, Content, Item, Output, Problem, booklet_file
-from .paths import STYLES, TEMPLATES, display
+from .paths import STYLES, TEMPLATES, css_references, display, missing_files
 from .progress import Progress
 
 if TYPE_CHECKING:  # the real imports wait until there is something to load or render
@@ -81,18 +80,18 @@ def _file_digest(path: Path, cache: dict[Path, str]) -> str:
     return cache[path]
 
 
-def _stylesheet_files(name: str) -> list[Path]:
-    """A stylesheet, the stylesheets it @imports, and the fonts: all it depends on."""
+def _stylesheet_files(first: Path) -> list[Path]:
+    """A stylesheet and every file it loads (@imports, fonts): all it depends on."""
     files: list[Path] = []
-    todo = [STYLES / name]
+    todo = [first]
     while todo:
         path = todo.pop()
         if path in files or not path.is_file():
             continue
         files.append(path)
-        text = path.read_text(encoding="utf-8")
-        todo += [path.parent / m for m in re.findall(r'@import\s+(?:url\()?["\']([^"\']+)', text)]
-    return files + sorted((STYLES / "fonts").glob("*"))
+        if path.suffix == ".css":
+            todo += css_references(path)
+    return files
 
 
 def _tool_versions() -> list[str]:
@@ -118,14 +117,18 @@ def keys_for(data: Content, targets: list[Output]) -> dict[Output, str]:
     common = [
         *_tool_versions(),
         _file_digest(data.root / "practice.yml", cache),
-        *(f"{p.relative_to(TEMPLATES)}={_file_digest(p, cache)}" for p in sorted(TEMPLATES.rglob("*.html"))),
+        *(f"{p.name}={_file_digest(p, cache)}" for p in sorted(TEMPLATES.glob("*.html"))),  # not desk/
     ]
+    if data.practice.logo:
+        common.append(f"logo={_file_digest(data.practice.logo, cache)}")
+    if data.theme:  # the practice's theme.css and the fonts it loads
+        common += [f"theme:{p.name}={_file_digest(p, cache)}" for p in _stylesheet_files(data.theme)]
     keys = {}
     for target in targets:
         styles = [
             f"{p.name}={_file_digest(p, cache)}"
             for name in target.stylesheets
-            for p in _stylesheet_files(name)
+            for p in _stylesheet_files(STYLES / name)
         ]
         if target.is_booklet:
             booklet = data.booklets[target.lang]
@@ -237,6 +240,7 @@ def make_job(output: Output, data: Content, digest: str) -> RenderJob:
             html=html.render_booklet(booklet, data),
             base_url=data.root.as_uri() + "/",
             stylesheets=output.stylesheets,
+            theme=data.theme,
             roots=roots,
             identifier=identifier,
             source_date_epoch=FIXED_EPOCH,
@@ -254,6 +258,7 @@ def make_job(output: Output, data: Content, digest: str) -> RenderJob:
         html=html.render_item(item, data),
         base_url=item.path.parent.as_uri() + "/",
         stylesheets=output.stylesheets,
+        theme=data.theme,
         roots=roots,
         identifier=identifier,
         source_date_epoch=epoch,
@@ -265,6 +270,17 @@ def make_job(output: Output, data: Content, digest: str) -> RenderJob:
 
 
 def load(content_dir: Path) -> Content:
+    """The content, checked; or, when the tool's own templates or fonts are missing, that one error."""
+    missing = missing_files()
+    if missing:
+        names = ", ".join(display(path) for path in missing)
+        problem = Problem(
+            names,
+            None,
+            f"handouts is incomplete: {len(missing)} of its own file(s) missing",
+            "reinstall handouts (pip install --force-reinstall handouts), or restore the file from git",
+        )
+        return Content(root=content_dir.resolve(), practice=None, problems=(problem,))
     from . import content, glyphs
 
     return content.load(content_dir, check_glyphs=glyphs.check)

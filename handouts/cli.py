@@ -1,4 +1,4 @@
-"""The command line: ``build`` (default), ``check`` and ``watch``. ``main(argv) -> exit status``."""
+"""The command line: ``build`` (default), ``check``, ``watch``, ``serve``. ``main(argv) -> exit status``."""
 
 from __future__ import annotations
 
@@ -76,6 +76,19 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     watch = commands.add_parser("watch", help="rebuild on every change until Ctrl-C")
     building(watch)
+    serve = commands.add_parser("serve", help="the desk: a local web app to find, personalise and print")
+    common(serve)
+    serve.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output folder")
+    serve.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N", help="worker processes")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0: any free port)")
+    serve.add_argument(
+        "--access-code",
+        metavar="CODE",
+        help="required for a --host other than this computer (or $HANDOUTS_ACCESS_CODE)",
+    )
+    init = commands.add_parser("init", help="make a new content folder for a practice")
+    init.add_argument("folder", type=Path, metavar="DIR", help="the folder to make (new, or empty)")
     return parser
 
 
@@ -114,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(options: argparse.Namespace) -> int:
+    if options.command == "init":
+        return run_init(options.folder)
     if options.command == "check":
         return run_check(options.content, options.quiet, options.report, options.strict, options.json)
     if options.command == "watch":
@@ -136,6 +151,18 @@ def _run(options: argparse.Namespace) -> int:
             return watch(options.content, options.out, lambda: rebuild(workers), options.quiet)
         finally:
             workers.stop()
+    if options.command == "serve":
+        from .serve import serve
+
+        return serve(
+            options.content,
+            options.out,
+            options.jobs,
+            options.quiet,
+            options.host,
+            options.port,
+            options.access_code,
+        )
     return run_build(
         options.content,
         options.out,
@@ -167,6 +194,29 @@ def _stop_like_ctrl_c() -> Iterator[None]:
 
 def _interrupt(number: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def run_init(folder: Path) -> int:
+    from .starter import FolderNotEmptyError, create
+
+    try:
+        made = create(folder)
+    except FolderNotEmptyError as exc:
+        print(f"handouts: error: {exc}", file=sys.stderr)
+        print("    hint: give a new folder, or an empty one", file=sys.stderr)
+        return USAGE
+    except OSError as exc:
+        print(f"handouts: error: cannot make '{folder}': {exc.strerror}", file=sys.stderr)
+        return USAGE
+    for path in made:
+        print(f"  {path}", file=sys.stderr)
+    print(
+        f"Made a content folder in {folder}. Next: fill in {folder / 'practice.yml'}, then run\n"
+        f"  handouts check --content {folder}    (it names what still needs your details)\n"
+        f"  handouts build --content {folder}",
+        file=sys.stderr,
+    )
+    return OK
 
 
 def run_check(

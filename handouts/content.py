@@ -41,6 +41,8 @@ from .models import (
     booklet_file,
     line_of,
 )
+from .starter import warn_examples, warn_placeholders
+from .theme import load_theme
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -183,6 +185,7 @@ def load_practice(root: Path, out: Collector) -> Practice | None:
     if read is None:
         return None
     _, fields = read
+    warn_placeholders(path, fields.values, fields.lines, out)
     name, phone = fields.text("name"), fields.text("phone")
     website, booking = fields.url("website"), fields.url("booking_url")
     blog = fields.url("blog_url") if "blog_url" in fields.values else website
@@ -440,8 +443,10 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
         return Content(root=root, practice=None, problems=tuple(out.problems))
     practice = load_practice(root, out)
     _check_glyphs(root / "practice.yml", check_glyphs, out)
-    if out.has_errors(root / "practice.yml"):
-        practice = None
+    theme = load_theme(root, out)
+    warn_examples(root, out)
+    if out.has_errors(root / "practice.yml") or (theme and out.has_errors(theme)):
+        practice = None  # every output shows the practice and its look: nothing builds
     sources: dict[str, Path] = {}
     clashes: set[str] = set()
     for kind in ("articles", "metaphors"):
@@ -502,6 +507,7 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
         problems=problems,
         sources=sources,
         booklets=booklets,
+        theme=theme,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 from markupsafe import Markup
@@ -15,6 +16,9 @@ from .links import booking_link, item_links
 from .markup import to_html, typography
 from .models import DEFAULT_LANG, Article, Booklet, Content, Item, Metaphor
 from .paths import TEMPLATES
+
+if TYPE_CHECKING:
+    from .personal import Personal
 
 
 def month_year(date: datetime.date, lang: str = DEFAULT_LANG) -> str:
@@ -68,8 +72,8 @@ def _environment(lang: str, catalogue: Path, stamp: int) -> jinja2.Environment:
     env.policies["ext.i18n.trimmed"] = True
     translations = i18n.translations(lang)
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-    env.filters["markdown"] = lambda text, base=None, shift=0, sources=None: Markup(
-        to_html(text, base, shift, sources)
+    env.filters["markdown"] = lambda text, base=None, ticked=(), shift=0, sources=None: Markup(
+        to_html(text, base, ticked, shift, sources)
     )
     env.filters["typography"] = typography
     env.filters["phone_strong"] = phone_strong
@@ -80,8 +84,11 @@ def _environment(lang: str, catalogue: Path, stamp: int) -> jinja2.Environment:
     return env
 
 
-def render_item(item: Item, content: Content) -> str:
-    """The HTML of one A4 handout: an article or a metaphor card."""
+def render_item(item: Item, content: Content, personal: Personal | None = None) -> str:
+    """The HTML of one A4 handout: an article or a metaphor card.
+
+    ``personal``: the desk's personal block (patient, date, therapist, note, ticked tips).
+    """
     template = "article.html" if isinstance(item, Article) else "metaphor.html"
     return (
         environment(item.lang)
@@ -90,6 +97,8 @@ def render_item(item: Item, content: Content) -> str:
             item=item,
             practice=content.practice,
             links=item_links(item, content),
+            personal=personal,
+            ticked=personal.ticked if personal else (),
             illustration=item.illustration.as_uri()
             if isinstance(item, Metaphor) and item.illustration
             else None,

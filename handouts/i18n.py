@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from .models import DEFAULT_LANG, LANGUAGES, Content, Output, Problem
-from .paths import PROJECT, display
+from .paths import PACKAGE, TEMPLATES, display
 
 LOCALE = Path(__file__).resolve().parent / "locale"
-BABEL_CFG = PROJECT / "babel.cfg"
 MARKED = re.compile(rb"(?<![\w.])(N_|_|gettext|ngettext|pgettext)\(")  # a Python file with texts to translate
 UPDATE_HINT = (
     "add it to the catalogue: pybabel extract -F babel.cfg -o handouts/locale/messages.pot . "
@@ -100,12 +99,12 @@ def long_date(date: datetime.date, lang: str) -> str:
 def template_messages() -> dict[str, list[tuple[str, int]]]:
     """Every translatable text in the templates and the code, with where it is used.
 
-    Runs the extraction that ``babel.cfg`` describes, in-process. Two shortcuts keep
-    ``check`` quick: the extractors are named directly (no search of the installed packages'
-    entry points), and a Python file that marks no text is not parsed.
+    The same extraction as ``babel.cfg`` (the Python code, the Jinja2 templates, trimmed),
+    in-process and on the folders as this installation has them: a checkout or an installed
+    package. Two shortcuts keep ``check`` quick: the extractors are named directly (no search
+    of the installed packages' entry points), and a Python file that marks no text is not parsed.
     """
     from babel.messages.extract import extract_from_dir, extract_python
-    from babel.messages.frontend import parse_mapping_cfg
     from jinja2.ext import babel_extract
 
     def python(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Any:
@@ -114,15 +113,16 @@ def template_messages() -> dict[str, list[tuple[str, int]]]:
             return []
         return extract_python(io.BytesIO(data), keywords, comment_tags, options)
 
-    with BABEL_CFG.open(encoding="utf-8") as handle:
-        method_map, options_map = parse_mapping_cfg(handle, str(BABEL_CFG))
-    methods = {"python": python, "jinja2": babel_extract}
-    method_map = [(pattern, methods.get(method, method)) for pattern, method in method_map]
+    sources: list[tuple[Path, list[tuple[str, Any]], dict[str, dict[str, str]]]] = [
+        (PACKAGE, [("**.py", python)], {}),
+        (TEMPLATES, [("**.html", babel_extract)], {"**.html": {"trimmed": "true"}}),
+    ]
     found: dict[str, list[tuple[str, int]]] = {}
-    for filename, line, message, _comments, _context in extract_from_dir(PROJECT, method_map, options_map):
-        msgid = message[0] if isinstance(message, tuple) else message
-        if msgid:
-            found.setdefault(msgid, []).append((filename, line))
+    for folder, method_map, options_map in sources:
+        for filename, line, message, _comments, _context in extract_from_dir(folder, method_map, options_map):
+            msgid = message[0] if isinstance(message, tuple) else message
+            if msgid:
+                found.setdefault(msgid, []).append((f"{folder.name}/{filename}", line))
     return found
 
 

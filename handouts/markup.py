@@ -3,8 +3,10 @@ small typographic care that older readers need (no break where a break misleads)
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as etree  # noqa: N813 (the usual name)
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -139,10 +141,56 @@ class _LocalImages(Treeprocessor):
                 image.set("src", (self.base / unquote(src)).resolve().as_uri())
 
 
+TIPS_HEADING = "wat kan je zelf doen"
+
+
+class _Tips(Treeprocessor):
+    """The list under the heading "Wat kan je zelf doen?": collect its tips, mark the ticked ones.
+
+    A ticked tip (the desk's personalised card) gets the class ``ticked``: bold, with a check.
+    """
+
+    def __init__(self, md: markdown.Markdown, ticked: frozenset[int], tips: list[str]) -> None:
+        super().__init__(md)
+        self.ticked = ticked
+        self.tips = tips
+
+    def run(self, root: etree.Element) -> None:
+        inside = False
+        for element in root:
+            if element.tag in ("h2", "h3"):
+                text = "".join(element.itertext()).strip().rstrip("?:").strip().lower()
+                inside = text == TIPS_HEADING
+            elif inside and element.tag in ("ul", "ol"):
+                for index, item in enumerate(element.findall("li")):
+                    self.tips.append(self._plain(item))
+                    if index in self.ticked:
+                        item.set("class", "ticked")
+                return
+
+    def _plain(self, element: etree.Element) -> str:
+        """The text of an element, with the typographic quotes and dashes put back."""
+        stash = self.md.htmlStash.rawHtmlBlocks
+        text = re.sub(
+            r"\x02wzxhzdk:(\d+)\x03",
+            lambda m: html.unescape(str(stash[int(m.group(1))])),
+            "".join(element.itertext()),
+        )
+        return " ".join(text.split())
+
+
 class _HandoutExtension(Extension):
-    def __init__(self, base: Path | None, shift: int, sources: str | None) -> None:
+    def __init__(
+        self,
+        base: Path | None,
+        ticked: frozenset[int] = frozenset(),
+        shift: int = 0,
+        sources: str | None = None,
+    ) -> None:
         super().__init__()
         self.base = base
+        self.ticked = ticked
+        self.tips: list[str] = []  # filled by the conversion
         self.shift = shift
         self.sources = sources
 
@@ -150,20 +198,39 @@ class _HandoutExtension(Extension):
         md.treeprocessors.register(_Figures(md), "figures", 5)
         md.treeprocessors.register(_Sources(md, self.sources), "sources", 4)
         md.treeprocessors.register(_LocalImages(md, self.base), "local-images", 3)
-        md.treeprocessors.register(_ShiftHeadings(md, self.shift), "shift-headings", 2)
+        md.treeprocessors.register(_Tips(md, self.ticked, self.tips), "tips", 2)
+        md.treeprocessors.register(_ShiftHeadings(md, self.shift), "shift-headings", 1)  # after tips
         # last: after the stashed HTML (smarty's quotes, for one) is back in the text
         md.postprocessors.register(_Typography(md), "typography", 1)
 
 
-def to_html(text: str, base: Path | None = None, shift: int = 0, sources: str | None = None) -> str:
+def to_html(
+    text: str,
+    base: Path | None = None,
+    ticked: Iterable[int] = (),
+    shift: int = 0,
+    sources: str | None = None,
+) -> str:
     """Render a Markdown body; relative image paths resolve against ``base``.
 
     Headings keep their level (the templates print the title as h1), or go ``shift`` levels
-    down. With ``sources``, the list under "Bronnen" is replaced by that one line.
+    down. ``ticked``: the indexes of the tips under "Wat kan je zelf doen?" to mark (see
+    ``tips``). With ``sources``, the list under "Bronnen" is replaced by that one line.
     """
+    return _convert(text, _HandoutExtension(base, frozenset(ticked), shift, sources))
+
+
+def tips(text: str) -> tuple[str, ...]:
+    """The tips listed under the heading "Wat kan je zelf doen?", as plain text, in order."""
+    extension = _HandoutExtension(None)
+    _convert(text, extension)
+    return tuple(extension.tips)
+
+
+def _convert(text: str, extension: _HandoutExtension) -> str:
     return markdown.markdown(
         text,
-        extensions=["sane_lists", "attr_list", "tables", "smarty", _HandoutExtension(base, shift, sources)],
+        extensions=["sane_lists", "attr_list", "tables", "smarty", extension],
         extension_configs={
             "smarty": {
                 "substitutions": {

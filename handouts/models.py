@@ -230,6 +230,7 @@ class Content:
     sources: dict[str, Path] = field(default_factory=dict)
     # every valid booklet by language, the Dutch ``booklet`` too: booklet.yml, booklet.fr.yml
     booklets: dict[str, Booklet] = field(default_factory=dict)
+    theme: Path | None = None  # content/theme.css: the practice's colours and fonts
 
     @property
     def errors(self) -> tuple[Problem, ...]:
