@@ -125,7 +125,11 @@ def keys_for(data: Content, targets: list[Output]) -> dict[Output, str]:
         common += [f"theme:{p.name}={_file_digest(p, cache)}" for p in _stylesheet_files(data.theme)]
     keys = {}
     for target in targets:
-        styles = [f"{p.name}={_file_digest(p, cache)}" for p in _stylesheet_files(STYLES / target.stylesheet)]
+        styles = [
+            f"{p.name}={_file_digest(p, cache)}"
+            for name in target.stylesheets
+            for p in _stylesheet_files(STYLES / name)
+        ]
         if target.is_booklet:
             booklet = data.booklets[target.lang]
             parts = [_file_digest(booklet.path, cache)]
@@ -235,7 +239,7 @@ def make_job(output: Output, data: Content, digest: str) -> RenderJob:
             source_text=booklet.text,
             html=html.render_booklet(booklet, data),
             base_url=data.root.as_uri() + "/",
-            stylesheet=output.stylesheet,
+            stylesheets=output.stylesheets,
             theme=data.theme,
             roots=roots,
             identifier=identifier,
@@ -253,7 +257,7 @@ def make_job(output: Output, data: Content, digest: str) -> RenderJob:
         source_text=item.text,
         html=html.render_item(item, data),
         base_url=item.path.parent.as_uri() + "/",
-        stylesheet=output.stylesheet,
+        stylesheets=output.stylesheets,
         theme=data.theme,
         roots=roots,
         identifier=identifier,

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from . import i18n
 from .i18n import N_
 from .links import booking_link, item_links
-from .markup import to_html
+from .markup import to_html, typography
 from .models import DEFAULT_LANG, Article, Booklet, Content, Item, Metaphor
 from .paths import TEMPLATES
 
@@ -29,6 +29,12 @@ def month_year(date: datetime.date, lang: str = DEFAULT_LANG) -> str:
 def long_date(date: datetime.date, lang: str = DEFAULT_LANG) -> str:
     """A date as printed for a reader: "30 november 2026", "30 novembre 2026"."""
     return i18n.long_date(date, lang)
+
+
+def phone_strong(text: str, phone: str) -> Markup:
+    """ "of bel 0485/26 43 15" with the number in bold, never broken over two lines."""
+    strong = Markup('<strong class="nowrap">{}</strong>').format(phone)
+    return Markup(Markup.escape(text).replace(Markup.escape(phone), strong, 1))
 
 
 PAGE_OF = N_("pagina %(page)s van %(pages)s")  # the footer; the numbers are CSS counters
@@ -66,7 +72,11 @@ def _environment(lang: str, catalogue: Path, stamp: int) -> jinja2.Environment:
     env.policies["ext.i18n.trimmed"] = True
     translations = i18n.translations(lang)
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-    env.filters["markdown"] = lambda text, base=None, ticked=(): Markup(to_html(text, base, ticked))
+    env.filters["markdown"] = lambda text, base=None, ticked=(), shift=0, sources=None: Markup(
+        to_html(text, base, ticked, shift, sources)
+    )
+    env.filters["typography"] = typography
+    env.filters["phone_strong"] = phone_strong
     env.filters["month_year"] = functools.partial(month_year, lang=lang)
     env.filters["long_date"] = functools.partial(long_date, lang=lang)
     env.globals["lang"] = lang

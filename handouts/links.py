@@ -21,31 +21,40 @@ class Link:
     label: str
     url: str
     note: str = ""
+    phone: str | None = None  # printed beside it: "of bel ..." (the booking link)
+
+    @property
+    def address(self) -> str:
+        """The URL without its scheme: "www.kine-tim.be/blog"."""
+        return self.url.split("://", 1)[-1].rstrip("/")
 
     @property
     def qr(self) -> Markup:
+        """The QR code, its alternative text in Dutch (templates use ``qr_with``)."""
+        return self.qr_with(f"QR-code naar {self.address}")
+
+    def qr_with(self, alt: str) -> Markup:
+        """The QR code; ``alt`` (a screen reader's text) says where it leads, in the page's language."""
         from .qr import qr_svg
 
-        return qr_svg(self.url)
+        return qr_svg(self.url, str(alt))
 
     @property
-    def printed(self) -> Markup:
+    def printed(self) -> str:
         """The URL as printed: no scheme, wrapping after a slash, not at a hyphen.
 
         A reader types it from paper: a line that ends in "belasting-en-" leaves them
         guessing whether the hyphen belongs to the address. A part too long for a column
-        (over 30 characters) may still wrap at its hyphens.
+        (over 30 characters) may still wrap at its hyphens. Plain text (a zero-width space
+        after each slash, a word joiner after each hyphen), so that the link around it is
+        one Link in the tagged PDF, not one per piece.
         """
-        text = self.url.split("://", 1)[-1].rstrip("/")
-        parts = [
-            Markup('<span class="url-part">{}</span>').format(part) if len(part) <= 30 else part
-            for part in text.split("/")
-        ]
-        return Markup("/<wbr>").join(parts)
+        parts = [p.replace("-", "-\u2060") if len(p) <= 30 else p for p in self.address.split("/")]
+        return "/\u200b".join(parts)
 
 
 def booking_link(practice: Practice) -> Link:
-    return Link(N_("Maak een afspraak"), practice.booking_url)
+    return Link(N_("Maak een afspraak"), practice.booking_url, phone=practice.phone)
 
 
 def article_link(article: Article | None, practice: Practice, lang: str = DEFAULT_LANG) -> Link:

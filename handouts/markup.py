@@ -1,4 +1,5 @@
-"""Markdown to HTML: Python-Markdown with a figure for an image that stands alone."""
+"""Markdown to HTML: Python-Markdown with a figure for an image that stands alone, and the
+small typographic care that older readers need (no break where a break misleads)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,50 @@ from urllib.parse import unquote, urlparse
 
 import markdown
 from markdown.extensions import Extension
+from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
+
+NBSP = "\u00a0"
+WORD_JOINER = "\u2060"
+# smarty reads a leading "'s" as an opening quote: the elision is an apostrophe all the same
+_APOSTROPHE = r"(?:['\u2018\u2019]|&[lr]squo;|&#821[67];)"
+_UNITS = "%|mm|cm|m|km|g|kg|mg|ml|min|minuten|sec|seconden|uur|dagen|weken|maanden|jaar|meter|keer"
+# Where a line break misleads a reader, the space becomes a no-break space:
+_NO_BREAK = (
+    # "'s morgens", "'t is": the clipped article belongs to its word
+    (re.compile(rf"(?<![\w&;]){_APOSTROPHE}([stk])\s+(?=\w)", re.IGNORECASE), "\u2019" + rf"\1{NBSP}"),
+    # "5 op 10", "0 tot 10": a score or a range stays on one line
+    (re.compile(r"(\d)\s+(op|tot|van|à)\s+(\d)"), rf"\1{NBSP}\2{NBSP}\3"),
+    # "0 = geen pijn": a number, its sign and the first word of its meaning
+    (re.compile(r"(\d)\s*=\s*(\w)"), rf"\1{NBSP}={NBSP}\2"),
+    # "500 meter", "10 %": a number and its unit
+    (re.compile(rf"(\d)\s+({_UNITS})\b"), rf"\1{NBSP}\2"),
+    # "bil- en beenpijn": the clipped word stays with its "en" (a line may break after a
+    # hyphen even before a no-break space: the word joiner forbids it)
+    (re.compile(r"(\w-)\s+(en|of)\b"), rf"\1{WORD_JOINER}{NBSP}\2"),
+    # French punctuation: "déborde ?", "« oui »" never start a line with the sign
+    (re.compile(r"(?<=\S) ([?!:;»])"), rf"{NBSP}\1"),
+    (re.compile(r"« "), f"«{NBSP}"),
+    # "VAS-pijnschaal": no line ends in a hyphen, not even a compound's (a word joiner after it)
+    (re.compile(r"(?<=\w)-(?=\w)"), "-" + WORD_JOINER),
+)
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def typography(text: str) -> str:
+    """Plain text (or HTML text between tags) with no-break spaces where a break misleads.
+
+    Staff type ordinary spaces; this puts the no-break ones in, so "5 op 10" or "0 = geen
+    pijn" is never split over two lines.
+    """
+    for pattern, replacement in _NO_BREAK:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def typography_html(html: str) -> str:
+    """``typography`` on the text of an HTML fragment, never inside its tags."""
+    return "".join(part if part.startswith("<") else typography(part) for part in _TAG.split(html))
 
 
 class _Figures(Treeprocessor):
@@ -33,10 +77,19 @@ class _Figures(Treeprocessor):
 
 
 class _Sources(Treeprocessor):
-    """Mark the reference list under a "Bronnen" heading so it can be set smaller."""
+    """Mark the reference list under a "Bronnen" heading so it can be set smaller.
+
+    With a ``note`` (the booklet), the list is left out and the note stands in its place: one
+    line that points to the article online.
+    """
+
+    def __init__(self, md: markdown.Markdown, note: str | None) -> None:
+        super().__init__(md)
+        self.note = note
 
     def run(self, root: etree.Element) -> None:
         inside = False
+        sources = []
         for element in root:
             if element.tag in ("h2", "h3"):
                 inside = "".join(element.itertext()).strip().rstrip(":").lower() == "bronnen"
@@ -44,6 +97,32 @@ class _Sources(Treeprocessor):
                     element.set("class", "bronnen")
             elif inside:
                 element.set("class", "bronnen-list")
+                sources.append(element)
+        if self.note is not None and sources:
+            position = list(root).index(sources[0])
+            for element in sources:
+                root.remove(element)
+            note = etree.Element("p", {"class": "bronnen-note"})
+            note.text = self.note
+            root.insert(position, note)
+
+
+class _ShiftHeadings(Treeprocessor):
+    """Headings ``shift`` levels down, to nest under the page's own (the booklet's item h3)."""
+
+    def __init__(self, md: markdown.Markdown, shift: int) -> None:
+        super().__init__(md)
+        self.shift = shift
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            if self.shift and re.fullmatch(r"h[1-6]", element.tag):
+                element.tag = f"h{min(int(element.tag[1]) + self.shift, 6)}"
+
+
+class _Typography(Postprocessor):
+    def run(self, text: str) -> str:
+        return typography_html(text)
 
 
 class _LocalImages(Treeprocessor):
@@ -101,26 +180,44 @@ class _Tips(Treeprocessor):
 
 
 class _HandoutExtension(Extension):
-    def __init__(self, base: Path | None, ticked: frozenset[int] = frozenset()) -> None:
+    def __init__(
+        self,
+        base: Path | None,
+        ticked: frozenset[int] = frozenset(),
+        shift: int = 0,
+        sources: str | None = None,
+    ) -> None:
         super().__init__()
         self.base = base
         self.ticked = ticked
         self.tips: list[str] = []  # filled by the conversion
+        self.shift = shift
+        self.sources = sources
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
         md.treeprocessors.register(_Figures(md), "figures", 5)
-        md.treeprocessors.register(_Sources(md), "sources", 4)
+        md.treeprocessors.register(_Sources(md, self.sources), "sources", 4)
         md.treeprocessors.register(_LocalImages(md, self.base), "local-images", 3)
         md.treeprocessors.register(_Tips(md, self.ticked, self.tips), "tips", 2)
+        md.treeprocessors.register(_ShiftHeadings(md, self.shift), "shift-headings", 1)  # after tips
+        # last: after the stashed HTML (smarty's quotes, for one) is back in the text
+        md.postprocessors.register(_Typography(md), "typography", 1)
 
 
-def to_html(text: str, base: Path | None = None, ticked: Iterable[int] = ()) -> str:
+def to_html(
+    text: str,
+    base: Path | None = None,
+    ticked: Iterable[int] = (),
+    shift: int = 0,
+    sources: str | None = None,
+) -> str:
     """Render a Markdown body; relative image paths resolve against ``base``.
 
-    Headings keep their level: the templates print the title as h1. ``ticked``: the indexes
-    of the tips under "Wat kan je zelf doen?" to mark (see ``tips``).
+    Headings keep their level (the templates print the title as h1), or go ``shift`` levels
+    down. ``ticked``: the indexes of the tips under "Wat kan je zelf doen?" to mark (see
+    ``tips``). With ``sources``, the list under "Bronnen" is replaced by that one line.
     """
-    return _convert(text, _HandoutExtension(base, frozenset(ticked)))
+    return _convert(text, _HandoutExtension(base, frozenset(ticked), shift, sources))
 
 
 def tips(text: str) -> tuple[str, ...]:

@@ -46,8 +46,8 @@ class Problem:
 class Output:
     """One thing the build makes: a handout (or the booklet) in one language and one variant.
 
-    The one place that knows how an output is named, where its files go, which stylesheet
-    lays it out and how many pages it may take.
+    The one place that knows how an output is named, where its files go, which stylesheets
+    lay it out and how many pages it may take.
     """
 
     kind: str  # "articles", "metaphors" or "booklet"
@@ -89,6 +89,12 @@ class Output:
     def stylesheet(self) -> str:
         """The stylesheet in styles/ that lays it out."""
         return {"articles": "article.css", "metaphors": "card.css", "booklet": "booklet.css"}[self.kind]
+
+    @property
+    def stylesheets(self) -> tuple[str, ...]:
+        """Every stylesheet in styles/ it is rendered with, in cascade order: the layout, then
+        the variant's type scale (large.css: large print changes the scale, not the layout)."""
+        return (self.stylesheet,) + (("large.css",) if self.variant == "large" else ())
 
     @property
     def max_pages(self) -> int | None:

@@ -30,7 +30,7 @@ DEFAULT_OUT = Path("dist")
 
 # The templates the renderer starts from (html.py); the rest are found through them.
 ENTRY_TEMPLATES = ("article.html", "metaphor.html", "booklet.html", "notes.html")
-STYLESHEETS = ("article.css", "card.css", "booklet.css")
+STYLESHEETS = ("article.css", "card.css", "booklet.css", "large.css")
 _TEMPLATE_REF_RE = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+["']([^"']+)["']""")
 _CSS_REF_RE = re.compile(r"""@import\s+(?:url\(\s*)?["']?([^"')\s;]+)|url\(\s*["']?([^"')\s]+)""")
 

@@ -31,7 +31,7 @@ class RenderJob:
     source_text: str  # its text, to find the line of a problem
     html: str
     base_url: str
-    stylesheet: str  # file name in styles/
+    stylesheets: tuple[str, ...]  # file names in styles/, in cascade order
     roots: tuple[Path, ...]  # the only folders the renderer may read
     identifier: bytes
     source_date_epoch: int
@@ -137,13 +137,16 @@ def _render(job: RenderJob) -> RenderResult:
     previous = logger.propagate
     logger.propagate = False
     try:
-        fonts, stylesheet = _stylesheet(job, fetcher, collect)
+        fonts, parsed = _stylesheets(job, fetcher, collect)
 
-        stylesheets = [stylesheet]
+        # The layout, then the practice's theme, then the variant's type scale (large.css): a
+        # theme changes colours and fonts, and large print keeps its sizes whatever the theme.
+        stylesheets = parsed[:1]
         if job.theme is not None:
             stylesheets.append(
                 weasyprint.CSS(filename=str(job.theme), url_fetcher=fetcher, font_config=fonts)
             )
+        stylesheets += parsed[1:]
 
         def layout(html: str) -> Any:
             return weasyprint.HTML(string=html, base_url=job.base_url, url_fetcher=fetcher).render(
@@ -175,7 +178,8 @@ def _render(job: RenderJob) -> RenderResult:
             pages = len(document.pages)
         if problems:
             return RenderResult(job.key, None, pages, tuple(problems), overflow_mm=overflow)
-        pdf = document.write_pdf(pdf_identifier=job.identifier, pdf_tags=True)
+        # PDF/UA-1: tagged, with its identification, the title shown as the window title.
+        pdf = document.write_pdf(pdf_identifier=job.identifier, pdf_variant="pdf/ua-1")
         problems = _problems(job, fetcher.refused, collect.messages)
         if problems:
             return RenderResult(job.key, None, pages, tuple(problems))
@@ -197,18 +201,21 @@ def _render(job: RenderJob) -> RenderResult:
 _STYLESHEETS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 
 
-def _stylesheet(job: RenderJob, fetcher: Any, collect: _Collect) -> tuple[Any, Any]:
+def _stylesheets(job: RenderJob, fetcher: Any, collect: _Collect) -> tuple[Any, list[Any]]:
     from .engine import weasyprint
 
     files = sorted(p for root in job.roots for p in root.rglob("*") if p.suffix in (".css", ".ttf", ".otf"))
-    key = (job.stylesheet, job.roots, tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+    key = (job.stylesheets, job.roots, tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in files))
     if key in _STYLESHEETS:
         return _STYLESHEETS[key]
     fonts = weasyprint.text.fonts.FontConfiguration()
-    stylesheet = weasyprint.CSS(filename=str(STYLES / job.stylesheet), url_fetcher=fetcher, font_config=fonts)
+    stylesheets = [
+        weasyprint.CSS(filename=str(STYLES / name), url_fetcher=fetcher, font_config=fonts)
+        for name in job.stylesheets
+    ]
     if not fetcher.refused and not collect.messages:  # a stylesheet with a problem is reported every time
-        _STYLESHEETS[key] = (fonts, stylesheet)
-    return fonts, stylesheet
+        _STYLESHEETS[key] = (fonts, stylesheets)
+    return fonts, stylesheets
 
 
 def _problems(job: RenderJob, refused: list[tuple[str, str]], messages: list[str]) -> list[Problem]:

@@ -805,7 +805,7 @@ def test_a_warm_worker_reparses_the_stylesheet_only_when_a_style_file_changed(tm
     job = make_job(item.output, data, "0" * 64)
 
     def parsed() -> Any:
-        return pdf._stylesheet(job, pdf._make_fetcher(job.roots), pdf._Collect())[1]
+        return pdf._stylesheets(job, pdf._make_fetcher(job.roots), pdf._Collect())[1]
 
     first = parsed()
     assert parsed() is first

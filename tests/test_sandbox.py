@@ -120,7 +120,7 @@ def render_body(content: Path, body: str) -> tuple[RenderResult, Path]:
         source_text=html,
         html=html,
         base_url=(content / "metaphors").resolve().as_uri() + "/",
-        stylesheet="article.css",
+        stylesheets=("article.css",),
         roots=(content.resolve(), STYLES),
         identifier=b"0" * 32,
         source_date_epoch=946684800,
