@@ -217,6 +217,8 @@ def read_real(kind: str) -> list[RealItem]:
 
     items = []
     for path in sorted((REAL_CONTENT / kind).glob("*.md")):
+        if "." in path.stem:
+            continue  # a translation (glas-water.fr.md): the originals are enough
         text = path.read_text(encoding="utf-8")
         _, meta, body = re.split(r"^---\s*$", text, maxsplit=2, flags=re.MULTILINE)
         items.append(RealItem(path.stem, yaml.safe_load(meta), body.strip("\n") + "\n"))
@@ -455,7 +457,8 @@ def prep_main(content: Path, html_dir: Path, report: Path) -> int:
     t1 = clock()
     data = build.load(content)
     t2 = clock()
-    keys = sorted(data.sources)
+    keys = build.all_outputs(data)
+    keys = [output for output in keys if not output.is_booklet]
     digests = build.keys_for(data, keys)
     t3 = clock()
     jobs = [build.make_job(key, data, digests[key]) for key in keys]
@@ -466,7 +469,7 @@ def prep_main(content: Path, html_dir: Path, report: Path) -> int:
         source = html_dir / f"{name}.html"
         source.write_text(job.html, encoding="utf-8")
         plan.append(
-            {"key": job.key, "html": str(source), "base_url": job.base_url, "stylesheet": job.stylesheet}
+            {"key": job.key, "html": str(source), "base_url": job.base_url, "stylesheets": job.stylesheets}
         )
     timings = {"import": t1 - t0, "load": t2 - t1, "keys_for": t3 - t2, "make_job": t4 - t3}
     import handouts
@@ -482,11 +485,11 @@ def run_baseline(plan: list[dict[str, str]], pdf_dir: Path, work: Path) -> Run:
     commands = [
         [
             WEASYPRINT,
-            "-s",
-            str(Tree.root / "styles" / entry["stylesheet"]),
+            *(arg for name in entry["stylesheets"] for arg in ("-s", str(Tree.root / "styles" / name))),
             "-u",
             entry["base_url"],
-            "--pdf-tags",
+            "--pdf-variant",
+            "pdf/ua-1",
             entry["html"],
             str(pdf_dir / (Path(entry["html"]).stem + ".pdf")),
         ]

@@ -14,7 +14,6 @@ import errno
 import hashlib
 import json
 import os
-import re
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -22,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
-from .models import DEFAULT_LANG, KINDS, LANGUAGES, Content, Item, Output, Problem
-from .paths import STYLES, TEMPLATES, display
+from . import __version__, i18n
+from .i18n import catalogue_path, check_catalogues
+from .models import DEFAULT_LANG, KINDS, LANGUAGES, Content, Item, Output, Problem, booklet_file
+from .paths import STYLES, TEMPLATES, css_references, display, missing_files
 from .progress import Progress
 
 if TYPE_CHECKING:  # the real imports wait until there is something to load or render
@@ -85,31 +85,32 @@ def _file_digest(path: Path, cache: dict[Path, str]) -> str:
     return cache[path]
 
 
-def _stylesheet_files(name: str) -> list[Path]:
-    """A stylesheet, the stylesheets it @imports, and the fonts: all it depends on."""
+def _stylesheet_files(first: Path) -> list[Path]:
+    """A stylesheet and every file it loads (@imports, fonts): all it depends on."""
     files: list[Path] = []
-    todo = [STYLES / name]
+    todo = [first]
     while todo:
         path = todo.pop()
         if path in files or not path.is_file():
             continue
         files.append(path)
-        text = path.read_text(encoding="utf-8")
-        todo += [path.parent / m for m in re.findall(r'@import\s+(?:url\()?["\']([^"\']+)', text)]
-    return files + sorted((STYLES / "fonts").glob("*"))
+        if path.suffix == ".css":
+            todo += css_references(path)
+    return files
 
 
 def _tool_versions() -> list[str]:
     from importlib import metadata  # here, not at the top: render workers never need it
 
-    return [__version__, metadata.version("weasyprint"), metadata.version("pypdf")]
+    versions = [__version__, metadata.version("weasyprint"), metadata.version("pypdf")]
+    return [*versions, metadata.version("babel")]  # Babel: the month names
 
 
 def _item_parts(item: Item, data: Content, cache: dict[Path, str]) -> list[str]:
     from .links import item_links
 
     links = item_links(item, data)
-    parts = [item.key, _file_digest(item.path, cache), *(link.url for link in links)]
+    parts = [item.key, _file_digest(item.path, cache), *(f"{link.url} {link.note}" for link in links)]
     parts += [f"{p.relative_to(data.root)}={_file_digest(p, cache)}" for p in item.images]
     return parts
 
@@ -121,15 +122,23 @@ def keys_for(data: Content, targets: list[Output]) -> dict[Output, str]:
     common = [
         *_tool_versions(),
         _file_digest(data.root / "practice.yml", cache),
-        *(f"{p.relative_to(TEMPLATES)}={_file_digest(p, cache)}" for p in sorted(TEMPLATES.rglob("*.html"))),
+        *(f"{p.name}={_file_digest(p, cache)}" for p in sorted(TEMPLATES.glob("*.html"))),  # not desk/
     ]
+    if data.practice.logo:
+        common.append(f"logo={_file_digest(data.practice.logo, cache)}")
+    if data.theme:  # the practice's theme.css and the fonts it loads
+        common += [f"theme:{p.name}={_file_digest(p, cache)}" for p in _stylesheet_files(data.theme)]
     keys = {}
     for target in targets:
-        styles = [f"{p.name}={_file_digest(p, cache)}" for p in _stylesheet_files(target.stylesheet)]
+        styles = [
+            f"{p.name}={_file_digest(p, cache)}"
+            for name in target.stylesheets
+            for p in _stylesheet_files(STYLES / name)
+        ]
         if target.is_booklet:
-            assert data.booklet is not None
-            parts = [_file_digest(data.booklet.path, cache)]
-            for section in data.booklet.sections:
+            booklet = data.booklets[target.lang]
+            parts = [_file_digest(booklet.path, cache)]
+            for section in booklet.sections:
                 for key in section.items:
                     item = data.item(key)
                     if item is not None:
@@ -138,6 +147,8 @@ def keys_for(data: Content, targets: list[Output]) -> dict[Output, str]:
             item = data.item(target.source_key)
             assert item is not None
             parts = _item_parts(item, data, cache)
+        if target.lang != DEFAULT_LANG:
+            parts.append(_file_digest(catalogue_path(target.lang), cache))
         keys[target] = _digest([*common, target.key, *styles, *parts])
     return keys
 
@@ -187,10 +198,11 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def all_outputs(data: Content, variant: str = "standard") -> list[Output]:
-    """Everything a full build makes: every item file found (valid or not), and the booklet."""
+    """Everything a full build makes: every item file found (valid or not), and the booklets."""
     outputs = [Output.parse(key) for key in sorted(data.sources)]
-    if (data.root / "booklet.yml").exists():
-        outputs.append(Output("booklet"))
+    outputs += [
+        Output("booklet", "", lang) for lang in LANGUAGES if (data.root / booklet_file(lang)).exists()
+    ]
     return [Output(o.kind, o.slug, o.lang, variant) for o in outputs]
 
 
@@ -211,7 +223,8 @@ def resolve_items(requested: list[str], data: Content, variant: str = "standard"
         else:
             from .frontmatter import did_you_mean
 
-            hint = did_you_mean(name, sorted(known))
+            originals = sorted(k for k, o in known.items() if o.lang == DEFAULT_LANG)
+            hint = did_you_mean(name, originals + sorted(set(known) - set(originals)))
             raise UsageError(f"unknown item '{name}'" + (f"; {hint}" if hint else ""))
     return list(dict.fromkeys(result))
 
@@ -230,25 +243,22 @@ def make_job(output: Output, data: Content, digest: str) -> RenderJob:
         return text.replace(real, VIRTUAL_CONTENT)
 
     if output.is_booklet:
-        assert data.booklet is not None
-        parts = tuple(
-            (item.path, item.text)
-            for section in data.booklet.sections
-            for key in section.items
-            if (item := data.item(key)) is not None
-        )
+        booklet = data.booklets[output.lang]
+        # the booklet's items: a problem while rendering is blamed on the item that asked for it
+        parts = tuple((item.path, item.text) for item in data.items.values())
         return RenderJob(
             key=output.key,
             files=output.files,
-            source=data.booklet.path,
-            source_text=data.booklet.text,
-            html=placeless(html.render_booklet(data.booklet, data)),
+            source=booklet.path,
+            source_text=booklet.text,
+            html=placeless(html.render_booklet(booklet, data)),
             base_url=VIRTUAL_CONTENT,
-            stylesheet=output.stylesheet,
+            stylesheets=output.stylesheets,
+            theme=data.theme,
             roots=roots,
             identifier=identifier,
             source_date_epoch=FIXED_EPOCH,
-            notes_html=placeless(html.render_notes(data)),
+            notes_html=placeless(html.render_notes(data, output.lang)),
             parts=parts,
         )
     item = data.item(output.source_key)
@@ -262,7 +272,8 @@ def make_job(output: Output, data: Content, digest: str) -> RenderJob:
         source_text=item.text,
         html=placeless(html.render_item(item, data)),
         base_url=placeless(item.path.parent.as_uri() + "/"),
-        stylesheet=output.stylesheet,
+        stylesheets=output.stylesheets,
+        theme=data.theme,
         roots=roots,
         identifier=identifier,
         source_date_epoch=epoch,
@@ -274,6 +285,17 @@ def make_job(output: Output, data: Content, digest: str) -> RenderJob:
 
 
 def load(content_dir: Path) -> Content:
+    """The content, checked; or, when the tool's own templates or fonts are missing, that one error."""
+    missing = missing_files()
+    if missing:
+        names = ", ".join(display(path) for path in missing)
+        problem = Problem(
+            names,
+            None,
+            f"handouts is incomplete: {len(missing)} of its own file(s) missing",
+            "reinstall handouts (pip install --force-reinstall handouts), or restore the file from git",
+        )
+        return Content(root=content_dir.resolve(), practice=None, problems=(problem,))
     from . import content, glyphs
 
     return content.load(content_dir, check_glyphs=glyphs.check)
@@ -287,7 +309,8 @@ def tree_digest(content_dir: Path, out: Path) -> str:
     """
     skip = out.resolve()
     parts: list[bytes | str] = [*_tool_versions()]
-    for label, folder in (("content", content_dir.resolve()), ("templates", TEMPLATES), ("styles", STYLES)):
+    folders = (("content", content_dir.resolve()), ("templates", TEMPLATES), ("styles", STYLES))
+    for label, folder in (*folders, ("locale", i18n.LOCALE)):
         parts.append(label)
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(folder)
@@ -526,9 +549,16 @@ def _build(
         summary.failed = [o.key for o in all_outputs(data, variant)]
         return summary
     candidates = resolve_items(items, data, variant) if items else all_outputs(data, variant)
+    # A language whose catalogue lacks a text makes nothing: its last good PDFs are kept.
+    untranslated = set()
+    for lang, problems in check_catalogues({o.lang for o in candidates}).items():
+        summary.problems += problems
+        if any(p.is_error for p in problems):
+            untranslated.add(lang)
     targets: list[Output] = []
     for output in candidates:
-        valid = data.booklet is not None if output.is_booklet else output.source_key not in data.broken
+        valid = output.lang in data.booklets if output.is_booklet else output.source_key not in data.broken
+        valid = valid and output.lang not in untranslated
         if valid:
             targets.append(output)
         else:

@@ -1,4 +1,4 @@
-"""The command line: ``build`` (default), ``check`` and ``watch``. ``main(argv) -> exit status``."""
+"""The command line: ``build`` (default), ``check``, ``watch``, ``serve``. ``main(argv) -> exit status``."""
 
 from __future__ import annotations
 
@@ -70,8 +70,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     check = commands.add_parser("check", help="validate the content; write nothing")
     common(check)
+    check.add_argument("--report", action="store_true", help="print the plain-language and review report")
+    check.add_argument(
+        "--strict", action="store_true", help="cards that miss the plain-language targets are errors"
+    )
+    check.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     watch = commands.add_parser("watch", help="rebuild on every change until Ctrl-C")
     building(watch)
+    serve = commands.add_parser("serve", help="the desk: a local web app to find, personalise and print")
+    common(serve)
+    serve.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output folder")
+    serve.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N", help="worker processes")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0: any free port)")
+    serve.add_argument(
+        "--access-code",
+        metavar="CODE",
+        help="required for a --host other than this computer (or $HANDOUTS_ACCESS_CODE)",
+    )
+    init = commands.add_parser("init", help="make a new content folder for a practice")
+    init.add_argument("folder", type=Path, metavar="DIR", help="the folder to make (new, or empty)")
     return parser
 
 
@@ -130,8 +148,10 @@ def internal_error(exc: BaseException) -> None:
 
 
 def _run(options: argparse.Namespace) -> int:
+    if options.command == "init":
+        return run_init(options.folder)
     if options.command == "check":
-        return run_check(options.content, options.quiet)
+        return run_check(options.content, options.quiet, options.report, options.strict, options.json)
     if options.command == "watch":
         from .build import UsageError, Workers, check_folders
         from .watch import watch
@@ -163,6 +183,18 @@ def _run(options: argparse.Namespace) -> int:
             return watch(options.content, options.out, lambda: rebuild(workers), options.quiet)
         finally:
             workers.stop()
+    if options.command == "serve":
+        from .serve import serve
+
+        return serve(
+            options.content,
+            options.out,
+            options.jobs,
+            options.quiet,
+            options.host,
+            options.port,
+            options.access_code,
+        )
     return run_build(
         options.content,
         options.out,
@@ -196,18 +228,62 @@ def _interrupt(number: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def run_check(content_dir: Path, quiet: bool = False) -> int:
+def run_init(folder: Path) -> int:
+    from .starter import FolderNotEmptyError, create
+
+    try:
+        made = create(folder)
+    except FolderNotEmptyError as exc:
+        print(f"handouts: error: {exc}", file=sys.stderr)
+        print("    hint: give a new folder, or an empty one", file=sys.stderr)
+        return USAGE
+    except OSError as exc:
+        print(f"handouts: error: cannot make '{folder}': {exc.strerror}", file=sys.stderr)
+        return USAGE
+    for path in made:
+        print(f"  {path}", file=sys.stderr)
+    print(
+        f"Made a content folder in {folder}. Next: fill in {folder / 'practice.yml'}, then run\n"
+        f"  handouts check --content {folder}    (it names what still needs your details)\n"
+        f"  handouts build --content {folder}",
+        file=sys.stderr,
+    )
+    return OK
+
+
+def run_check(
+    content_dir: Path, quiet: bool = False, report: bool = False, strict: bool = False, as_json: bool = False
+) -> int:
+    from . import report as reports
     from .build import load
+    from .i18n import check as check_languages
 
     data = load(content_dir)
-    _print_problems(data.problems)
-    count = len(data.sources) + (1 if data.booklet else 0)
-    if data.errors:
-        print(f"{len(data.errors)} error(s) found.", file=sys.stderr)
+    problems = [*data.problems, *check_languages(data), *reports.review_problems(data)]
+    made = reports.make_report(data) if report or strict or as_json else None
+    if made:
+        problems += reports.card_problems(made, strict)
+    problems.sort(key=lambda p: (p.path, p.line or 0, not p.is_error, p.message))
+    errors = sum(1 for p in problems if p.is_error)
+    _print_problems([p for p in reports.hint_once(problems) if p.is_error or not quiet])
+    if made and (as_json or report):
+        _print_out(reports.to_json(made, problems) if as_json else reports.format_report(made))
+    count = len(data.sources) + len(data.booklets)
+    if errors:
+        print(f"{errors} error(s) found.", file=sys.stderr)
         return CONTENT_ERRORS
     if not quiet:
-        print(f"Content OK: {count} item(s) checked in {content_dir}.", file=sys.stderr)
+        warnings = f" ({len(problems)} warning(s))" if problems else ""
+        print(f"Content OK: {count} item(s) checked in {content_dir}{warnings}.", file=sys.stderr)
     return OK
+
+
+def _print_out(text: str) -> None:
+    """Print on stdout; a reader that stops early (``check --report | head``) is no error."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the rest goes nowhere
 
 
 def run_build(

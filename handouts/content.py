@@ -45,8 +45,11 @@ from .models import (
     Practice,
     Problem,
     Section,
+    booklet_file,
     line_of,
 )
+from .starter import warn_examples, warn_placeholders
+from .theme import load_theme
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -421,6 +424,7 @@ def load_practice(root: Path, out: Collector) -> Practice | None:
     if read is None:
         return None
     _, fields = read
+    warn_placeholders(path, fields.values, fields.lines, out)
     name, phone = fields.text("name"), fields.text("phone")
     website, booking = fields.url("website"), fields.url("booking_url")
     blog = fields.url("blog_url") if "blog_url" in fields.values else website
@@ -538,8 +542,15 @@ def _order(fields: Fields) -> int:
     return order or 0
 
 
-def load_booklet(root: Path, out: Collector, known: set[str], valid: set[str]) -> Booklet | None:
-    path = root / "booklet.yml"
+def load_booklet(
+    root: Path, out: Collector, known: set[str], valid: set[str], lang: str = DEFAULT_LANG
+) -> Booklet | None:
+    """``booklet.yml``, or a translation (``booklet.fr.yml``), whose items are in its language.
+
+    A translated booklet lists the same keys (``metaphors/glas-water``); each stands for
+    the item's translation (``glas-water.fr.md``), which must exist.
+    """
+    path = root / booklet_file(lang)
     if not path.is_file():
         return None
     text = read_text(path, out)
@@ -554,6 +565,7 @@ def load_booklet(root: Path, out: Collector, known: set[str], valid: set[str]) -
     raw_sections = values.get("sections")
     sections = []
     seen: dict[str, int] = {}
+    in_booklet: set[str] = set()
     if "sections" in values and not isinstance(raw_sections, list):
         fields.error("sections", "'sections' must be a list", "start each section with '- title: ...'")
     elif isinstance(raw_sections, list):
@@ -614,6 +626,14 @@ def load_booklet(root: Path, out: Collector, known: set[str], valid: set[str]) -
                     )
                     continue
                 seen[key] = item_line
+                original = key
+                if lang != DEFAULT_LANG:  # the same keys stand for the translations
+                    try:
+                        parsed = Output.parse(key)
+                        key = Output(parsed.kind, parsed.slug, lang).key
+                    except ValueError:
+                        pass
+                in_booklet.add(key)
                 if key in valid:
                     good.append(key)
                 elif key in known:  # without it the booklet would be silently incomplete
@@ -622,6 +642,16 @@ def load_booklet(root: Path, out: Collector, known: set[str], valid: set[str]) -
                         item_line,
                         f"'{key}' has errors, so the booklet is not built",
                         "fix the errors reported for that file; until then the last good booklet is kept",
+                    )
+                elif original in known and key not in known:
+                    from .i18n import language_name  # Babel, only for this message
+
+                    wanted = Output.parse(original)
+                    out.add(
+                        path,
+                        item_line,
+                        f"'{original}' has no {language_name(lang)} translation",
+                        f"add content/{wanted.kind}/{wanted.slug}.{lang}.md, or leave the item out",
                     )
                 else:
                     out.add(
@@ -634,7 +664,7 @@ def load_booklet(root: Path, out: Collector, known: set[str], valid: set[str]) -
                 sections.append(Section(section_title, tuple(good)))
     if out.has_errors(path) or not title:
         return None
-    for key in sorted(valid - seen.keys()):
+    for key in sorted(valid - in_booklet) if lang == DEFAULT_LANG else ():
         out.warn(
             path,
             lines.get("sections"),
@@ -642,7 +672,13 @@ def load_booklet(root: Path, out: Collector, known: set[str], valid: set[str]) -
             "add it to a section's items if it belongs in the booklet",
         )
     return Booklet(
-        path=path, title=title, subtitle=subtitle, intro=intro or "", sections=tuple(sections), text=text
+        path=path,
+        title=title,
+        subtitle=subtitle,
+        intro=intro or "",
+        sections=tuple(sections),
+        lang=lang,
+        text=text,
     )
 
 
@@ -691,8 +727,10 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
         return Content(root=root, practice=None, problems=tuple(out.problems))
     practice = load_practice(root, out)
     _check_glyphs(root / "practice.yml", check_glyphs, out)
-    if out.has_errors(root / "practice.yml"):
-        practice = None
+    theme = load_theme(root, out)
+    warn_examples(root, out)
+    if out.has_errors(root / "practice.yml") or (theme and out.has_errors(theme)):
+        practice = None  # every output shows the practice and its look: nothing builds
     sources: dict[str, Path] = {}
     clashes: set[str] = set()
     for kind in ("articles", "metaphors"):
@@ -717,17 +755,17 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
             item = load_metaphor(source, output.slug, output.lang, out, root, article_slugs)
         if item is not None and not out.has_errors(path):
             loaded[key] = item
-    # A translation needs its original; a card takes its QR link from its article.
-    for key, item in list(loaded.items()):
+    # A translation without its original is probably misnamed; it still builds.
+    for item in loaded.values():
         original = Output(item.kind, item.slug).key
         if item.lang != DEFAULT_LANG and original not in sources:
-            out.add(
+            out.warn(
                 item.path,
                 None,
                 f"a translation of '{original}', which does not exist",
                 f"add {original}.md, or rename this file",
             )
-            del loaded[key]
+    # A card takes its QR link from its article.
     for key, item in list(loaded.items()):
         if isinstance(item, Metaphor) and item.article and f"articles/{item.article}" not in loaded:
             out.add(
@@ -737,14 +775,23 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
                 "fix the article first",
             )
             del loaded[key]
-    valid = {key for key in loaded if Output.parse(key).lang == DEFAULT_LANG}
-    booklet = load_booklet(root, out, set(sources), valid)
-    _check_glyphs(root / "booklet.yml", check_glyphs, out)
-    if out.has_errors(root / "booklet.yml"):
-        booklet = None
+    booklets = {}
+    for lang in LANGUAGES:
+        valid = {key for key, item in loaded.items() if item.lang == lang}
+        booklet = load_booklet(root, out, set(sources), valid, lang)
+        _check_glyphs(root / booklet_file(lang), check_glyphs, out)
+        if booklet is not None and not out.has_errors(booklet.path):
+            booklets[lang] = booklet
     problems = tuple(sorted(set(out.problems), key=_problem_order))
     return Content(
-        root=root, practice=practice, items=loaded, booklet=booklet, problems=problems, sources=sources
+        root=root,
+        practice=practice,
+        items=loaded,
+        booklet=booklets.get(DEFAULT_LANG),
+        problems=problems,
+        sources=sources,
+        booklets=booklets,
+        theme=theme,
     )
 
 

@@ -1,14 +1,61 @@
-"""Markdown to HTML: Python-Markdown with a figure for an image that stands alone."""
+"""Markdown to HTML: Python-Markdown with a figure for an image that stands alone, and the
+small typographic care that older readers need (no break where a break misleads)."""
 
 from __future__ import annotations
 
+import html
+import re
 import xml.etree.ElementTree as etree  # noqa: N813 (the usual name)
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import markdown
 from markdown.extensions import Extension
+from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
+
+NBSP = "\u00a0"
+WORD_JOINER = "\u2060"
+# smarty reads a leading "'s" as an opening quote: the elision is an apostrophe all the same
+_APOSTROPHE = r"(?:['\u2018\u2019]|&[lr]squo;|&#821[67];)"
+_UNITS = "%|mm|cm|m|km|g|kg|mg|ml|min|minuten|sec|seconden|uur|dagen|weken|maanden|jaar|meter|keer"
+# Where a line break misleads a reader, the space becomes a no-break space:
+_NO_BREAK = (
+    # "'s morgens", "'t is": the clipped article belongs to its word
+    (re.compile(rf"(?<![\w&;]){_APOSTROPHE}([stk])\s+(?=\w)", re.IGNORECASE), "\u2019" + rf"\1{NBSP}"),
+    # "5 op 10", "0 tot 10": a score or a range stays on one line
+    (re.compile(r"(\d)\s+(op|tot|van|à)\s+(\d)"), rf"\1{NBSP}\2{NBSP}\3"),
+    # "0 = geen pijn": a number, its sign and the first word of its meaning
+    (re.compile(r"(\d)\s*=\s*(\w)"), rf"\1{NBSP}={NBSP}\2"),
+    # "500 meter", "10 %": a number and its unit
+    (re.compile(rf"(\d)\s+({_UNITS})\b"), rf"\1{NBSP}\2"),
+    # "bil- en beenpijn": the clipped word stays with its "en" (a line may break after a
+    # hyphen even before a no-break space: the word joiner forbids it)
+    (re.compile(r"(\w-)\s+(en|of)\b"), rf"\1{WORD_JOINER}{NBSP}\2"),
+    # French punctuation: "déborde ?", "« oui »" never start a line with the sign
+    (re.compile(r"(?<=\S) ([?!:;»])"), rf"{NBSP}\1"),
+    (re.compile(r"« "), f"«{NBSP}"),
+    # "VAS-pijnschaal": no line ends in a hyphen, not even a compound's (a word joiner after it)
+    (re.compile(r"(?<=\w)-(?=\w)"), "-" + WORD_JOINER),
+)
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def typography(text: str) -> str:
+    """Plain text (or HTML text between tags) with no-break spaces where a break misleads.
+
+    Staff type ordinary spaces; this puts the no-break ones in, so "5 op 10" or "0 = geen
+    pijn" is never split over two lines.
+    """
+    for pattern, replacement in _NO_BREAK:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def typography_html(html: str) -> str:
+    """``typography`` on the text of an HTML fragment, never inside its tags."""
+    return "".join(part if part.startswith("<") else typography(part) for part in _TAG.split(html))
 
 
 class _Figures(Treeprocessor):
@@ -30,10 +77,19 @@ class _Figures(Treeprocessor):
 
 
 class _Sources(Treeprocessor):
-    """Mark the reference list under a "Bronnen" heading so it can be set smaller."""
+    """Mark the reference list under a "Bronnen" heading so it can be set smaller.
+
+    With a ``note`` (the booklet), the list is left out and the note stands in its place: one
+    line that points to the article online.
+    """
+
+    def __init__(self, md: markdown.Markdown, note: str | None) -> None:
+        super().__init__(md)
+        self.note = note
 
     def run(self, root: etree.Element) -> None:
         inside = False
+        sources = []
         for element in root:
             if element.tag in ("h2", "h3"):
                 inside = "".join(element.itertext()).strip().rstrip(":").lower() == "bronnen"
@@ -41,6 +97,32 @@ class _Sources(Treeprocessor):
                     element.set("class", "bronnen")
             elif inside:
                 element.set("class", "bronnen-list")
+                sources.append(element)
+        if self.note is not None and sources:
+            position = list(root).index(sources[0])
+            for element in sources:
+                root.remove(element)
+            note = etree.Element("p", {"class": "bronnen-note"})
+            note.text = self.note
+            root.insert(position, note)
+
+
+class _ShiftHeadings(Treeprocessor):
+    """Headings ``shift`` levels down, to nest under the page's own (the booklet's item h3)."""
+
+    def __init__(self, md: markdown.Markdown, shift: int) -> None:
+        super().__init__(md)
+        self.shift = shift
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            if self.shift and re.fullmatch(r"h[1-6]", element.tag):
+                element.tag = f"h{min(int(element.tag[1]) + self.shift, 6)}"
+
+
+class _Typography(Postprocessor):
+    def run(self, text: str) -> str:
+        return typography_html(text)
 
 
 class _LocalImages(Treeprocessor):
@@ -59,25 +141,96 @@ class _LocalImages(Treeprocessor):
                 image.set("src", (self.base / unquote(src)).resolve().as_uri())
 
 
+TIPS_HEADING = "wat kan je zelf doen"
+
+
+class _Tips(Treeprocessor):
+    """The list under the heading "Wat kan je zelf doen?": collect its tips, mark the ticked ones.
+
+    A ticked tip (the desk's personalised card) gets the class ``ticked``: bold, with a check.
+    """
+
+    def __init__(self, md: markdown.Markdown, ticked: frozenset[int], tips: list[str]) -> None:
+        super().__init__(md)
+        self.ticked = ticked
+        self.tips = tips
+
+    def run(self, root: etree.Element) -> None:
+        inside = False
+        for element in root:
+            if element.tag in ("h2", "h3"):
+                text = "".join(element.itertext()).strip().rstrip("?:").strip().lower()
+                inside = text == TIPS_HEADING
+            elif inside and element.tag in ("ul", "ol"):
+                for index, item in enumerate(element.findall("li")):
+                    self.tips.append(self._plain(item))
+                    if index in self.ticked:
+                        item.set("class", "ticked")
+                return
+
+    def _plain(self, element: etree.Element) -> str:
+        """The text of an element, with the typographic quotes and dashes put back."""
+        stash = self.md.htmlStash.rawHtmlBlocks
+        text = re.sub(
+            r"\x02wzxhzdk:(\d+)\x03",
+            lambda m: html.unescape(str(stash[int(m.group(1))])),
+            "".join(element.itertext()),
+        )
+        return " ".join(text.split())
+
+
 class _HandoutExtension(Extension):
-    def __init__(self, base: Path | None) -> None:
+    def __init__(
+        self,
+        base: Path | None,
+        ticked: frozenset[int] = frozenset(),
+        shift: int = 0,
+        sources: str | None = None,
+    ) -> None:
         super().__init__()
         self.base = base
+        self.ticked = ticked
+        self.tips: list[str] = []  # filled by the conversion
+        self.shift = shift
+        self.sources = sources
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
         md.treeprocessors.register(_Figures(md), "figures", 5)
-        md.treeprocessors.register(_Sources(md), "sources", 4)
+        md.treeprocessors.register(_Sources(md, self.sources), "sources", 4)
         md.treeprocessors.register(_LocalImages(md, self.base), "local-images", 3)
+        md.treeprocessors.register(_Tips(md, self.ticked, self.tips), "tips", 2)
+        md.treeprocessors.register(_ShiftHeadings(md, self.shift), "shift-headings", 1)  # after tips
+        # last: after the stashed HTML (smarty's quotes, for one) is back in the text
+        md.postprocessors.register(_Typography(md), "typography", 1)
 
 
-def to_html(text: str, base: Path | None = None) -> str:
+def to_html(
+    text: str,
+    base: Path | None = None,
+    ticked: Iterable[int] = (),
+    shift: int = 0,
+    sources: str | None = None,
+) -> str:
     """Render a Markdown body; relative image paths resolve against ``base``.
 
-    Headings keep their level: the templates print the title as h1.
+    Headings keep their level (the templates print the title as h1), or go ``shift`` levels
+    down. ``ticked``: the indexes of the tips under "Wat kan je zelf doen?" to mark (see
+    ``tips``). With ``sources``, the list under "Bronnen" is replaced by that one line.
     """
+    return _convert(text, _HandoutExtension(base, frozenset(ticked), shift, sources))
+
+
+def tips(text: str) -> tuple[str, ...]:
+    """The tips listed under the heading "Wat kan je zelf doen?", as plain text, in order."""
+    extension = _HandoutExtension(None)
+    _convert(text, extension)
+    return tuple(extension.tips)
+
+
+def _convert(text: str, extension: _HandoutExtension) -> str:
     return markdown.markdown(
         text,
-        extensions=["sane_lists", "attr_list", "tables", "smarty", _HandoutExtension(base)],
+        extensions=["sane_lists", "attr_list", "tables", "smarty", extension],
         extension_configs={
             "smarty": {
                 "substitutions": {

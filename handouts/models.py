@@ -46,8 +46,8 @@ class Problem:
 class Output:
     """One thing the build makes: a handout (or the booklet) in one language and one variant.
 
-    The one place that knows how an output is named, where its files go, which stylesheet
-    lays it out and how many pages it may take.
+    The one place that knows how an output is named, where its files go, which stylesheets
+    lay it out and how many pages it may take.
     """
 
     kind: str  # "articles", "metaphors" or "booklet"
@@ -91,6 +91,12 @@ class Output:
         return {"articles": "article.css", "metaphors": "card.css", "booklet": "booklet.css"}[self.kind]
 
     @property
+    def stylesheets(self) -> tuple[str, ...]:
+        """Every stylesheet in styles/ it is rendered with, in cascade order: the layout, then
+        the variant's type scale (large.css: large print changes the scale, not the layout)."""
+        return (self.stylesheet,) + (("large.css",) if self.variant == "large" else ())
+
+    @property
     def max_pages(self) -> int | None:
         """A card is one page; in large print it may take two (its pages stay together)."""
         if self.kind != "metaphors":
@@ -108,6 +114,11 @@ class Output:
         if len(parts) == 2 and parts[0] in KINDS and parts[1]:
             return cls(parts[0], parts[1], lang, variant)
         raise ValueError(f"not an output: {key!r}")
+
+
+def booklet_file(lang: str = DEFAULT_LANG) -> str:
+    """The booklet's file in the content folder: "booklet.yml", "booklet.fr.yml"."""
+    return "booklet.yml" if lang == DEFAULT_LANG else f"booklet.{lang}.yml"
 
 
 @dataclass(frozen=True)
@@ -217,6 +228,9 @@ class Content:
     problems: tuple[Problem, ...] = ()
     # every item file found, by source key, valid or not
     sources: dict[str, Path] = field(default_factory=dict)
+    # every valid booklet by language, the Dutch ``booklet`` too: booklet.yml, booklet.fr.yml
+    booklets: dict[str, Booklet] = field(default_factory=dict)
+    theme: Path | None = None  # content/theme.css: the practice's colours and fonts
 
     @property
     def errors(self) -> tuple[Problem, ...]:

@@ -1,15 +1,38 @@
-"""Where the project's folders are, and how paths are shown to users."""
+"""Where the tool's own files are (templates, styles, fonts), and how paths are shown to users.
+
+In a checkout (and an editable install) templates/ and styles/ are top-level folders beside
+the package; an installed wheel carries them inside it, as handouts/templates and
+handouts/styles (pyproject.toml maps them there).
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
-TEMPLATES = PROJECT / "templates"
-STYLES = PROJECT / "styles"
+PACKAGE = Path(__file__).resolve().parent
+
+
+def _data_folder(name: str) -> Path:
+    """handouts/<name> when installed; <checkout>/<name> when running from the checkout."""
+    inside = PACKAGE / name
+    return inside if inside.is_dir() else PACKAGE.parent / name
+
+
+TEMPLATES = _data_folder("templates")
+STYLES = _data_folder("styles")
+DESK_TEMPLATES = TEMPLATES / "desk"  # the desk's own pages (``serve``)
+DESK_STATIC = STYLES / "desk"  # the desk's stylesheet, script and icon
+STARTER = PACKAGE / "starter"  # the content folder that ``init`` copies
 DEFAULT_CONTENT = Path("content")
 DEFAULT_OUT = Path("dist")
+
+# The templates the renderer starts from (html.py); the rest are found through them.
+ENTRY_TEMPLATES = ("article.html", "metaphor.html", "booklet.html", "notes.html")
+STYLESHEETS = ("article.css", "card.css", "booklet.css", "large.css")
+_TEMPLATE_REF_RE = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+["']([^"']+)["']""")
+_CSS_REF_RE = re.compile(r"""@import\s+(?:url\(\s*)?["']?([^"')\s;]+)|url\(\s*["']?([^"')\s]+)""")
 
 
 def display(path: Path) -> str:
@@ -19,3 +42,39 @@ def display(path: Path) -> str:
     except ValueError:
         return str(path)
     return str(path) if relative.startswith("..") else relative
+
+
+def css_references(path: Path) -> list[Path]:
+    """The local files a stylesheet names: its @imports and url()s (fonts, images)."""
+    text = path.read_text(encoding="utf-8")
+    found = []
+    for match in _CSS_REF_RE.finditer(re.sub(r"/\*.*?\*/", "", text, flags=re.S)):
+        ref = match.group(1) or match.group(2)
+        if ":" not in ref and not ref.startswith("#"):  # not data:, http:, ...
+            found.append(path.parent / ref)
+    return found
+
+
+def missing_files() -> list[Path]:
+    """The tool's own files that the build needs and cannot find: a broken installation.
+
+    Every entry template and what it extends, includes or imports; every stylesheet and what
+    it @imports or loads (fonts). Checked before any content is read, so that a missing font
+    is one clear error rather than a complaint about every character.
+    """
+    missing: list[Path] = []
+    seen: set[Path] = set()
+    todo = [TEMPLATES / name for name in ENTRY_TEMPLATES] + [STYLES / name for name in STYLESHEETS]
+    while todo:
+        path = todo.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        if not path.is_file():
+            missing.append(path)
+        elif path.suffix == ".html":
+            text = path.read_text(encoding="utf-8")
+            todo += [TEMPLATES / name for name in _TEMPLATE_REF_RE.findall(text)]
+        elif path.suffix == ".css":
+            todo += css_references(path)
+    return missing

@@ -39,13 +39,14 @@ class RenderJob:
     source_text: str  # its text, to find the line of a problem
     html: str
     base_url: str
-    stylesheet: str  # file name in styles/
+    stylesheets: tuple[str, ...]  # file names in styles/, in cascade order
     roots: tuple[Path, ...]  # the only folders the renderer may read
     identifier: bytes
     source_date_epoch: int
     max_pages: int | None = None
     notes_html: str | None = None  # the booklet only: one "Notities" page, to pad to 4n pages
     parts: tuple[tuple[Path, str], ...] = ()  # the booklet only: its items' files and texts, to blame
+    theme: Path | None = None  # content/theme.css: loaded after the stylesheet, so its variables win
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class RenderResult:
     problems: tuple[Problem, ...]
     notices: tuple[str, ...] = ()  # about this machine, not the content: shown once per build
     internal: bool = False  # the problem is a bug in handouts, not in the content
+    overflow_mm: float = 0.0  # how much text spilled past ``max_pages`` (the desk says what to cut)
 
 
 # WeasyPrint's advice that a faster font subsetter exists is about the machine, not the content.
@@ -172,17 +174,23 @@ def _render(job: RenderJob) -> RenderResult:
     previous = logger.propagate
     logger.propagate = False
     try:
-        fonts = weasyprint.text.fonts.FontConfiguration()
-        stylesheet = weasyprint.CSS(
-            filename=str(STYLES / job.stylesheet), url_fetcher=fetcher, font_config=fonts
-        )
+        fonts, parsed = _stylesheets(job, fetcher, collect)
+
+        # The layout, then the practice's theme, then the variant's type scale (large.css): a
+        # theme changes colours and fonts, and large print keeps its sizes whatever the theme.
+        stylesheets = parsed[:1]
+        if job.theme is not None:
+            stylesheets.append(
+                weasyprint.CSS(filename=str(job.theme), url_fetcher=fetcher, font_config=fonts)
+            )
+        stylesheets += parsed[1:]
 
         attachments: list[str] = []
 
         def layout(html: str) -> Any:
             page = weasyprint.HTML(string=html, base_url=job.base_url, url_fetcher=fetcher)
             attachments.extend(_refuse_attachments(page.etree_element))
-            rendered = page.render(stylesheets=[stylesheet], font_config=fonts)
+            rendered = page.render(stylesheets=stylesheets, font_config=fonts)
             # Belt and braces: nothing the document collected as an attachment is written.
             rendered.metadata.attachments = []
             for each in rendered.pages:
@@ -193,13 +201,15 @@ def _render(job: RenderJob) -> RenderResult:
         pages = len(document.pages)
         problems = _problems(job, fetcher.refused, collect.messages)
         problems += _attachment_problems(job, attachments)
+        overflow = 0.0
         if job.max_pages is not None and pages > job.max_pages:
+            overflow = _overflow_mm(document)
             problems.append(
                 Problem(
                     display(job.source),
                     None,
                     f"does not fit on {job.max_pages} page: it needs {pages} pages "
-                    f"(about {_overflow_mm(document):.0f} mm too long)",
+                    f"(about {overflow:.0f} mm too long)",
                     "shorten the text, or use a smaller illustration",
                 )
             )
@@ -212,8 +222,9 @@ def _render(job: RenderJob) -> RenderResult:
             document = document.copy(document.pages[:-1] + padding + document.pages[-1:])
             pages = len(document.pages)
         if problems:
-            return RenderResult(job.key, None, pages, tuple(problems))
-        pdf = document.write_pdf(pdf_identifier=job.identifier, pdf_tags=True)
+            return RenderResult(job.key, None, pages, tuple(problems), overflow_mm=overflow)
+        # PDF/UA-1: tagged, with its identification, the title shown as the window title.
+        pdf = document.write_pdf(pdf_identifier=job.identifier, pdf_variant="pdf/ua-1")
         problems = _problems(job, fetcher.refused, collect.messages)
         if problems:
             return RenderResult(job.key, None, pages, tuple(problems))
@@ -264,6 +275,28 @@ def _shown(url: str, job: RenderJob) -> str:
     return url if len(url) <= 160 else f"{url[:100]}…{url[-40:]}"  # bounded; the file name shown
 
 
+# Per process: the parsed stylesheet and its fonts, by stylesheet and the state of every
+# stylesheet and font file. A warm worker (watch, the desk) skips parsing them again.
+_STYLESHEETS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+
+
+def _stylesheets(job: RenderJob, fetcher: Any, collect: _Collect) -> tuple[Any, list[Any]]:
+    from .engine import weasyprint
+
+    files = sorted(p for root in job.roots for p in root.rglob("*") if p.suffix in (".css", ".ttf", ".otf"))
+    key = (job.stylesheets, job.roots, tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+    if key in _STYLESHEETS:
+        return _STYLESHEETS[key]
+    fonts = weasyprint.text.fonts.FontConfiguration()
+    stylesheets = [
+        weasyprint.CSS(filename=str(STYLES / name), url_fetcher=fetcher, font_config=fonts)
+        for name in job.stylesheets
+    ]
+    if not fetcher.refused and not collect.messages:  # a stylesheet with a problem is reported every time
+        _STYLESHEETS[key] = (fonts, stylesheets)
+    return fonts, stylesheets
+
+
 def _problems(job: RenderJob, refused: list[tuple[str, str]], messages: list[str]) -> list[Problem]:
     problems = []
     for url, reason in refused:
@@ -291,13 +324,19 @@ def _problems(job: RenderJob, refused: list[tuple[str, str]], messages: list[str
 
 
 def _overflow_mm(document: Any) -> float:
-    """How much content spilled onto the pages after the first, in millimetres."""
-    total = 0.0
-    for page in document.pages[1:]:
+    """How much too long the content is, in millimetres: what spilled onto the pages after the
+    first, less the room still free at the foot of the first page (a block that cannot be split,
+    like the QR codes, moves whole and leaves that room behind)."""
+
+    def extent(page: Any) -> tuple[float, float, float]:
         root = page._page_box.children[0]  # the <html> box; the rest are margin boxes
-        top, bottom = root.content_box_y(), root.content_box_y()
+        top = bottom = root.content_box_y()
         for box in root.descendants():
-            if box is not root and getattr(box, "position_y", None) is not None:
+            # <html> and <body> continued on the next page reach down to its foot: skip them
+            if box.element_tag not in ("html", "body") and getattr(box, "position_y", None) is not None:
                 bottom = max(bottom, box.position_y + box.margin_height())
-        total += bottom - top
-    return total * PX_TO_MM
+        return top, bottom, page._page_box.content_box_y() + page._page_box.height
+
+    spilled = sum(bottom - top for top, bottom, _ in map(extent, document.pages[1:]))
+    _, used, end = extent(document.pages[0])
+    return max(spilled - max(end - used, 0.0), 1.0) * PX_TO_MM

@@ -11,8 +11,10 @@ QUIET_ZONE = 4  # modules of white around the code, as the QR standard asks
 
 
 @functools.cache
-def qr_svg(url: str) -> Markup:
+def qr_svg(url: str, alt: str) -> Markup:
     """An inline <svg> for ``url`` that scales to its box (size it with CSS).
+
+    ``alt`` is its alternative text (the SVG's <title>, which tagged PDFs carry as /Alt).
 
     Each row's dark modules are drawn as runs, one rectangle per run: a few hundred path
     commands instead of thousands, which keeps PDFs small and rendering fast.
@@ -35,6 +37,6 @@ def qr_svg(url: str) -> Markup:
                 x += 1
     return Markup(
         f'<svg class="qr" viewBox="0 0 {size} {size}" xmlns="http://www.w3.org/2000/svg" '
-        f'shape-rendering="crispEdges" role="img" aria-label="QR-code: {Markup.escape(url)}">'
+        f'shape-rendering="crispEdges" role="img"><title>{Markup.escape(alt)}</title>'
         f'<path d="{"".join(runs)}" fill="#000"/></svg>'
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import watchfiles
 
+from .i18n import LOCALE
 from .paths import STYLES, TEMPLATES, display
 
 
@@ -21,7 +22,7 @@ class _Filter(watchfiles.DefaultFilter):
 
 
 def watch(content_dir: Path, out: Path, rebuild: Callable[[], int], quiet: bool) -> int:
-    """Call ``rebuild`` on every change of the content, templates or styles, until Ctrl-C."""
+    """Call ``rebuild`` on every change of the content, templates, styles or catalogues, until Ctrl-C."""
 
     def say(text: str) -> None:
         if not quiet:
@@ -29,7 +30,7 @@ def watch(content_dir: Path, out: Path, rebuild: Callable[[], int], quiet: bool)
 
     if not content_dir.is_dir():
         return 1  # "content folder not found" has been printed: nothing to watch
-    folders = [p for p in (content_dir, TEMPLATES, STYLES) if p.is_dir()]
+    folders = [p for p in (content_dir, TEMPLATES, STYLES, LOCALE) if p.is_dir()]
     say(f"watching {', '.join(display(p) + '/' for p in folders)} (Ctrl-C to stop)")
     changes = watchfiles.watch(
         *(p.resolve() for p in folders), watch_filter=_Filter(ignore_paths=[out.resolve()]), debounce=400

@@ -1,10 +1,10 @@
 """Content errors, as the staff member who made them reads them: which file, which line, what to do.
 
-Each case breaks ONE file of a private copy of the shipped content and builds it all: the build
-exits 1, names the problem compiler style (``path:line: error: message`` and a hint), builds every
-valid item and writes nothing for the broken one. ``check`` reports the same problems and writes
-nothing. All problems of all files come in one run; a broken item's last good PDF is kept. Wrong
-use of the command line exits 2.
+Each case breaks ONE file of a private copy of the small SAMPLE content (conftest) and builds it
+all: the build exits 1, names the problem compiler style (``path:line: error: message`` and a
+hint), builds every valid item and writes nothing for the broken one. ``check`` reports the same
+problems and writes nothing. All problems of all files come in one run; a broken item's last good
+PDF is kept. Wrong use of the command line exits 2.
 """
 
 from __future__ import annotations
@@ -19,30 +19,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import CONTENT, PROJECT, run_cli
+from conftest import CONTENT, PROJECT, SAMPLE, make_content, run_cli, sample_line
 
 from handouts.cli import main
 
-GLAS = "metaphors/glas-water.md"
-ARTICLE = "articles/sneller-herstellen.md"  # no card takes its link from this article
+GLAS = "metaphors/kaart-een.md"  # a card with an article, an illustration and a list of tips
+ARTICLE = "articles/artikel-twee.md"  # no card takes its link from this article
 BOOKLET = frozenset({"booklet.pdf", "booklet-print.pdf", "booklet-print-long-edge.pdf"})
-HANDOUTS = frozenset(
-    f"{kind}/{path.stem}.pdf" for kind in ("articles", "metaphors") for path in (CONTENT / kind).glob("*.md")
-)
+HANDOUTS = frozenset(name.removesuffix(".md") + ".pdf" for name in SAMPLE if name.endswith(".md"))
 LONG_TEXT = (
     "\n\n" + "Dit is een lange zin over pijn, over herstel en over wat je zelf kan doen. " * 400 + "\n"
 )
 
 
-def line_of(file: str, needle: str) -> int:
-    """The line of the shipped file ``content/<file>`` that contains ``needle`` (exactly one)."""
-    lines = [
-        n
-        for n, line in enumerate((CONTENT / file).read_text(encoding="utf-8").splitlines(), 1)
-        if needle in line
-    ]
-    assert len(lines) == 1, (file, needle, lines)
-    return lines[0]
+line_of = sample_line  # the line of SAMPLE[file] that contains a text
 
 
 def replace(path: Path, old: str, new: str) -> None:
@@ -97,9 +87,9 @@ class Case:
 
 
 WHAT_TO_DO = line_of(GLAS, "## Wat kan je zelf doen?")
-FIRST_TIP = line_of(GLAS, "- Slaap genoeg")
-GLAS_PDF = frozenset({"metaphors/glas-water.pdf"})
-ARTICLE_PDF = frozenset({"articles/sneller-herstellen.pdf"})
+FIRST_TIP = line_of(GLAS, "- Rust genoeg")
+GLAS_PDF = frozenset({"metaphors/kaart-een.pdf"})
+ARTICLE_PDF = frozenset({"articles/artikel-twee.pdf"})
 
 CASES = [
     Case(
@@ -112,7 +102,7 @@ CASES = [
     ),
     Case(
         "missing-required-field",
-        edit(GLAS, "summary: Klachten ontstaan", "# summary: Klachten ontstaan"),
+        edit(GLAS, "summary: De kern", "# summary: De kern"),
         GLAS,
         1,
         ("missing required field 'summary'", "add a line 'summary: ...'"),
@@ -120,7 +110,7 @@ CASES = [
     ),
     Case(
         "yaml-unclosed-quote",
-        edit(GLAS, "article: belasting", 'article: "belasting'),
+        edit(GLAS, "article: artikel", 'article: "artikel'),
         GLAS,
         line_of(GLAS, "article:"),
         ("invalid YAML", "quoted text that starts on this line"),
@@ -128,7 +118,7 @@ CASES = [
     ),
     Case(
         "yaml-bad-indent",
-        edit(GLAS, "article: belasting", "   article: belasting"),
+        edit(GLAS, "article: artikel", "   article: artikel"),
         GLAS,
         line_of(GLAS, "article:"),
         ("invalid YAML", "check the indentation"),
@@ -137,7 +127,7 @@ CASES = [
     Case("missing-front-matter", without_front_matter, GLAS, 1, ("missing front matter",), GLAS_PDF),
     Case(
         "bad-date",
-        edit(ARTICLE, "date: 2025-09-01", "date: 2025-13-45"),
+        edit(ARTICLE, "date: 2024-03-01", "date: 2025-13-45"),
         ARTICLE,
         line_of(ARTICLE, "date:"),
         ("'date' is not a valid date: '2025-13-45'", "YYYY-MM-DD"),
@@ -145,34 +135,34 @@ CASES = [
     ),
     Case(
         "url-ftp",
-        edit(ARTICLE, "date: 2025-09-01", "date: 2025-09-01\nurl: ftp://www.kine-tim.be/blog/x"),
+        edit(ARTICLE, "date: 2024-03-01", "date: 2024-03-01\nurl: ftp://www.proef.example/blog/x"),
         ARTICLE,
         line_of(ARTICLE, "date:") + 1,
-        ("'url' is not a web address: 'ftp://www.kine-tim.be/blog/x'", "https://"),
+        ("'url' is not a web address: 'ftp://www.proef.example/blog/x'", "https://"),
         ARTICLE_PDF,
     ),
     Case(
         "url-without-scheme",
-        edit(ARTICLE, "date: 2025-09-01", "date: 2025-09-01\nurl: www.kine-tim.be/blog/x"),
+        edit(ARTICLE, "date: 2024-03-01", "date: 2024-03-01\nurl: www.proef.example/blog/x"),
         ARTICLE,
         line_of(ARTICLE, "date:") + 1,
-        ("'url' is not a web address: 'www.kine-tim.be/blog/x'", "https://"),
+        ("'url' is not a web address: 'www.proef.example/blog/x'", "https://"),
         ARTICLE_PDF,
     ),
     Case(
         "unknown-article",
-        edit(GLAS, "article: belasting-en-belastbaarheid", "article: belasting-en-belastbaarhied"),
+        edit(GLAS, "article: artikel-een", "article: artikel-eeen"),
         GLAS,
         line_of(GLAS, "article:"),
-        ("unknown article 'belasting-en-belastbaarhied'", "did you mean 'belasting-en-belastbaarheid'?"),
+        ("unknown article 'artikel-eeen'", "did you mean 'artikel-een'?"),
         GLAS_PDF,
     ),
     Case(
         "bad-file-name",
-        lambda content: (content / GLAS).rename(content / "metaphors/Glas Water.md"),
-        "metaphors/Glas Water.md",
+        lambda content: (content / GLAS).rename(content / "metaphors/Kaart Een.md"),
+        "metaphors/Kaart Een.md",
         None,
-        ("file name 'Glas Water.md' is not a valid slug", "rename it to 'glas-water.md'"),
+        ("file name 'Kaart Een.md' is not a valid slug", "rename it to 'kaart-een.md'"),
         GLAS_PDF,
         failed=0,  # not an item at all
     ),
@@ -186,7 +176,7 @@ CASES = [
     ),
     Case(
         "missing-illustration",
-        edit(GLAS, "illustration: images/glas-water.svg", "illustration: images/nope.svg"),
+        edit(GLAS, "illustration: images/vierkant.svg", "illustration: images/nope.svg"),
         GLAS,
         line_of(GLAS, "illustration:"),
         ("illustration 'images/nope.svg' not found",),
@@ -219,18 +209,18 @@ CASES = [
     ),
     Case(
         "two-files-one-output",
-        lambda content: shutil.copy(content / ARTICLE, content / "articles/sneller-herstellen.markdown"),
+        lambda content: shutil.copy(content / ARTICLE, content / "articles/artikel-twee.markdown"),
         ARTICLE,
         None,
         (
-            "two files produce the same output articles/sneller-herstellen.pdf",
-            "sneller-herstellen.markdown and sneller-herstellen.md",
+            "two files produce the same output articles/artikel-twee.pdf",
+            "artikel-twee.markdown and artikel-twee.md",
         ),
         ARTICLE_PDF,
     ),
     Case(
         "emoji",
-        edit(GLAS, "- Slaap genoeg", "- 👉 Slaap genoeg"),
+        edit(GLAS, "- Rust genoeg", "- 👉 Rust genoeg"),
         GLAS,
         FIRST_TIP,
         ("the font has no sign for '👉'", "empty box"),
@@ -238,7 +228,7 @@ CASES = [
     ),
     Case(
         "raw-script",
-        edit(GLAS, "- Slaap genoeg", "<script>alert('hallo')</script>\n\n- Slaap genoeg"),
+        edit(GLAS, "- Rust genoeg", "<script>alert('hallo')</script>\n\n- Rust genoeg"),
         GLAS,
         FIRST_TIP,
         ("raw HTML <script> is not allowed",),
@@ -246,7 +236,7 @@ CASES = [
     ),
     Case(
         "raw-link-attachment",
-        edit(GLAS, "- Slaap genoeg", '<link rel="attachment" href="file:///etc/passwd">\n\n- Slaap genoeg'),
+        edit(GLAS, "- Rust genoeg", '<link rel="attachment" href="file:///etc/passwd">\n\n- Rust genoeg'),
         GLAS,
         FIRST_TIP,
         ("raw HTML <link> is not allowed",),
@@ -256,8 +246,8 @@ CASES = [
         "anchor-attachment-inside-content",
         edit(
             GLAS,
-            "- Slaap genoeg",
-            '<a rel="attachment" href="../images/glas-water.svg">x</a>\n\n- Slaap genoeg',
+            "- Rust genoeg",
+            '<a rel="attachment" href="../images/vierkant.svg">x</a>\n\n- Rust genoeg',
         ),
         GLAS,
         FIRST_TIP,
@@ -274,34 +264,34 @@ CASES = [
     ),
     Case(
         "booklet-unknown-item",
-        edit("booklet.yml", "- metaphors/droog-bos", "- metaphors/droog-boss"),
+        edit("booklet.yml", "- metaphors/kaart-twee", "- metaphors/kaart-twe"),
         "booklet.yml",
-        line_of("booklet.yml", "- metaphors/droog-bos"),
-        ("unknown item 'metaphors/droog-boss'", "did you mean 'metaphors/droog-bos'?"),
+        line_of("booklet.yml", "- metaphors/kaart-twee"),
+        ("unknown item 'metaphors/kaart-twe'", "did you mean 'metaphors/kaart-twee'?"),
         BOOKLET,
         booklet=True,
     ),
     Case(
         "booklet-bad-yaml",
-        edit("booklet.yml", "- title: Om verder te lezen", "- title: Om verder: te lezen"),
+        edit("booklet.yml", "- title: Artikels", "- title: Meer: artikels"),
         "booklet.yml",
-        line_of("booklet.yml", "- title: Om verder te lezen"),
+        line_of("booklet.yml", "- title: Artikels"),
         ("invalid YAML", "put quotes around text containing ': '"),
         BOOKLET,
         booklet=True,
     ),
     Case(
         "booklet-emoji",
-        edit("booklet.yml", "Dit boekje helpt", "Dit boekje 📖 helpt"),
+        edit("booklet.yml", "Dit boekje is", "Dit boekje 📖 is"),
         "booklet.yml",
-        line_of("booklet.yml", "Dit boekje helpt"),
+        line_of("booklet.yml", "Dit boekje is"),
         ("the font has no sign for '📖'", "empty box"),
         BOOKLET,
         booklet=True,
     ),
     Case(
         "practice-unknown-field",
-        edit("practice.yml", "\nphone:", "\ne-mail: info@kine-tim.be\nphone:"),
+        edit("practice.yml", "\nphone:", "\ne-mail: info@proef.example\nphone:"),
         "practice.yml",
         line_of("practice.yml", "phone:"),
         ("unknown field 'e-mail'", "did you mean 'email'?"),
@@ -327,13 +317,17 @@ PROBLEM_RE = re.compile(r"^(?P<path>\S.*?)(?::(?P<line>\d+))?: error: (?P<messag
 def reported(err: str) -> list[Reported]:
     """The problems printed on stderr, in order."""
     problems: list[Reported] = []
+    in_error = False  # a warning's hint (check's review warnings) belongs to no error
     for line in err.splitlines():
         if match := PROBLEM_RE.match(line):
             number = int(match["line"]) if match["line"] else None
             problems.append(Reported(match["path"], number, match["message"]))
-        elif line.startswith("    hint: ") and problems:
+            in_error = True
+        elif line.startswith("    hint: ") and problems and in_error:
             last = problems[-1]
             problems[-1] = Reported(last.path, last.line, f"{last.text}\n{line.strip()}")
+        elif not line.startswith("    "):
+            in_error = False
     return problems
 
 
@@ -365,16 +359,15 @@ def assert_reported(err: str, file: str, line: int | None, *says: str) -> None:
 
 
 # Rendered again by every case below: a problem elsewhere must not stop the rendering.
-RENDERED = frozenset({"articles/kinesist-rugpijn.pdf", "metaphors/pijnschaal.pdf"})
+RENDERED = frozenset({"articles/artikel-een.pdf", "metaphors/kaart-drie.pdf"})
 SUMMARY_RE = re.compile(r"^(\d+) built, (\d+) unchanged, (\d+) failed in ", re.M)
 
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The handouts of the shipped content (no booklet: slow, and not needed), built once."""
+    """The handouts of the SAMPLE content (no booklet: slow, and not needed), built once."""
     root = tmp_path_factory.mktemp("reference")
-    shutil.copytree(CONTENT, root / "content")
-    (root / "content/booklet.yml").unlink()
+    make_content(root, {"booklet.yml": None})
     args = ["build", "--content", str(root / "content"), "--out", str(root / "out"), "--jobs", "2", "-q"]
     assert main(args) == 0
     assert pdfs(root / "out") == HANDOUTS
@@ -385,7 +378,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_one_broken_file(
     case: Case,
     reference: Path,
-    content_copy: Path,
+    sample: Path,
     tmp_path: Path,
     capfd: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -397,8 +390,8 @@ def test_one_broken_file(
     monkeypatch.chdir(tmp_path)  # paths print as the user typed them: content/...
     content, out = Path("content"), Path("out")
     if not case.booklet:
-        (content_copy / "booklet.yml").unlink()
-    case.edit(content_copy)
+        (sample / "booklet.yml").unlink()
+    case.edit(sample)
     shutil.copytree(reference, out)
     for name in case.unbuilt | RENDERED:
         (out / name).unlink(missing_ok=True)
@@ -428,12 +421,12 @@ def test_one_broken_file(
 
 
 def test_every_problem_in_every_file_is_reported_in_one_run_sorted_by_path(
-    content_copy: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    sample: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     for case_id in ("unknown-field", "emoji", "bad-date", "booklet-unknown-item"):
-        next(c for c in CASES if c.id == case_id).edit(content_copy)
-    append("metaphors/loslaten.md", LONG_TEXT)(content_copy)  # found only while rendering
+        next(c for c in CASES if c.id == case_id).edit(sample)
+    append("metaphors/kaart-twee.md", LONG_TEXT)(sample)  # found only while rendering
 
     code, err = run(capfd, "build", "--content", "content", "--out", "out", "--jobs", "2", "-q")
 
@@ -442,39 +435,38 @@ def test_every_problem_in_every_file_is_reported_in_one_run_sorted_by_path(
     assert_reported(err, GLAS, 1, "missing required field 'title'")
     assert_reported(err, GLAS, FIRST_TIP, "the font has no sign for '👉'")
     assert_reported(err, ARTICLE, line_of(ARTICLE, "date:"), "'date' is not a valid date")
-    assert_reported(err, "metaphors/loslaten.md", None, "does not fit on 1 page")
-    booklet_line = line_of("booklet.yml", "- metaphors/droog-bos")
-    assert_reported(err, "booklet.yml", booklet_line, "unknown item 'metaphors/droog-boss'")
+    assert_reported(err, "metaphors/kaart-twee.md", None, "does not fit on 1 page")
+    booklet_line = line_of("booklet.yml", "- metaphors/kaart-twee")
+    assert_reported(err, "booklet.yml", booklet_line, "unknown item 'metaphors/kaart-twe'")
     # a booklet without one of its items would be silently incomplete: it is not built either
-    glas_line = line_of("booklet.yml", "- metaphors/glas-water")
-    assert_reported(err, "booklet.yml", glas_line, "'metaphors/glas-water' has errors")
+    glas_line = line_of("booklet.yml", "- metaphors/kaart-een")
+    assert_reported(err, "booklet.yml", glas_line, "'metaphors/kaart-een' has errors")
     problems = reported(err)
     assert len(problems) == 8, err
     assert [(p.path, p.line or 0) for p in problems] == sorted((p.path, p.line or 0) for p in problems)
     assert "failed" in err  # the summary line is printed even with -q when something failed
-    broken = {"metaphors/glas-water.pdf", "metaphors/loslaten.pdf", "articles/sneller-herstellen.pdf"}
+    broken = {"metaphors/kaart-een.pdf", "metaphors/kaart-twee.pdf", "articles/artikel-twee.pdf"}
     assert pdfs(Path("out")) == HANDOUTS - broken
 
 
 def test_the_last_good_pdf_of_a_broken_item_is_kept(
-    built: Path, content_copy: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    sample: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
-    shutil.copytree(built, out)  # the session's build of the same content: up to date here too
-    args = ["build", "--content", str(content_copy), "--out", str(out), "--jobs", "2"]
+    args = ["build", "--content", str(sample), "--out", str(out), "--jobs", "2"]
     code, err = run(capfd, *args)
     assert code == 0, err
     assert "0 failed" in err
     assert pdfs(out) == HANDOUTS | BOOKLET
     good = tree(out)
 
-    replace(content_copy / GLAS, "title:", "titel:")
+    replace(sample / GLAS, "title:", "titel:")
     code, err = run(capfd, *args, "--force")  # --force: every valid item is rendered again
 
     assert code == 1, err
     assert_reported(err, GLAS, line_of(GLAS, "title:"), "unknown field 'titel'")
     after = tree(out)
-    kept = {"metaphors/glas-water.pdf", *BOOKLET}  # the booklet shows the broken card: kept too
+    kept = {"metaphors/kaart-een.pdf", *BOOKLET}  # the booklet shows the broken card: kept too
     for name in kept:
         assert after[name] == good[name], f"{name} was touched"
     for name in HANDOUTS - kept:
@@ -485,26 +477,26 @@ def test_the_last_good_pdf_of_a_broken_item_is_kept(
 
 
 def test_a_bug_while_rendering_is_an_error_on_its_item_and_the_rest_still_builds(
-    content_copy: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    sample: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from handouts import pdf
 
     real = pdf._render
 
     def buggy(job: pdf.RenderJob) -> pdf.RenderResult:
-        if job.key == "metaphors/droog-bos":
+        if job.key == "metaphors/kaart-twee":
             raise KeyError("simulated bug")
         return real(job)
 
     monkeypatch.setattr(pdf, "_render", buggy)  # --jobs 1 renders in this process
-    (content_copy / "booklet.yml").unlink()  # not needed here, and slow
+    (sample / "booklet.yml").unlink()  # not needed here, and slow
     out = tmp_path / "out"
-    code, err = run(capfd, "build", "--content", str(content_copy), "--out", str(out), "--jobs", "1")
+    code, err = run(capfd, "build", "--content", str(sample), "--out", str(out), "--jobs", "1")
     assert code == 3, err  # an internal error: a status of its own
     problem = "internal error while rendering: KeyError: 'simulated bug'"
-    assert_reported(err, "metaphors/droog-bos.md", None, problem, "this is a bug in handouts; please report")
-    assert pdfs(out) == HANDOUTS - {"metaphors/droog-bos.pdf"}
-    assert re.search(r"^9 built, 0 unchanged, 1 failed in ", err, re.M), err
+    assert_reported(err, "metaphors/kaart-twee.md", None, problem, "this is a bug in handouts; please report")
+    assert pdfs(out) == HANDOUTS - {"metaphors/kaart-twee.pdf"}
+    assert re.search(r"^4 built, 0 unchanged, 1 failed in ", err, re.M), err
 
 
 # ---------------------------------------------------------------------------- check
@@ -518,15 +510,16 @@ def test_check_passes_on_the_shipped_content_and_writes_nothing(
     code, err = run(capfd, "check", "--content", str(CONTENT))
     assert code == 0, err
     assert "Content OK" in err and "error" not in err
+    assert "still the placeholder" not in err and "example from 'handouts init'" not in err
     assert tree(CONTENT) == before
     assert not list(tmp_path.iterdir())
 
 
-def test_check_from_the_command_line_reports_without_a_traceback(content_copy: Path) -> None:
-    replace(content_copy / GLAS, "title:", "titel:")
-    replace(content_copy / ARTICLE, "date: 2025-09-01", "date: 2025-13-45")
+def test_check_from_the_command_line_reports_without_a_traceback(sample: Path) -> None:
+    replace(sample / GLAS, "title:", "titel:")
+    replace(sample / ARTICLE, "date: 2024-03-01", "date: 2025-13-45")
     done = subprocess.run(
-        [sys.executable, "build.py", "check", "--content", str(content_copy)],
+        [sys.executable, "build.py", "check", "--content", str(sample)],
         cwd=PROJECT,
         capture_output=True,
         text=True,
@@ -546,7 +539,7 @@ def test_check_from_the_command_line_reports_without_a_traceback(content_copy: P
     "args, says",
     [
         (["build", "nope"], "unknown item 'nope'"),
-        (["build", "glas-watr"], "did you mean 'metaphors/glas-water'?"),
+        (["build", "kaart-eeen"], "did you mean 'metaphors/kaart-een'?"),
         (["build", "--jobs", "0"], "argument --jobs/-j: must be at least 1"),
         (["build", "--jobs", "veel"], "argument --jobs/-j: 'veel' is not a number"),
         (["build", "--frobnicate"], "unrecognized arguments: --frobnicate"),
@@ -564,10 +557,10 @@ def test_check_from_the_command_line_reports_without_a_traceback(content_copy: P
     ],
 )
 def test_usage_errors_exit_2_and_say_what_was_wrong(
-    args: list[str], says: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    args: list[str], says: str, sample: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
-    where = ["--content", str(CONTENT)] + (["--out", str(out)] if args[0] == "build" else [])
+    where = ["--content", str(sample)] + (["--out", str(out)] if args[0] == "build" else [])
     code, err = run(capfd, *args, *where)
     assert code == 2, err
     assert says in err, err

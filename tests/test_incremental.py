@@ -1,8 +1,8 @@
 """Incremental builds and ``watch``: what is (and is not) rewritten on disk after each kind of edit.
 
-The content here is small (one article, two short cards, a three-item booklet) so that every test
-is quick and no card can overflow whatever the card style is. It is built once per module; each
-test works on its own copy of the content and of that build.
+The content here is small (one article, two short cards, a three-item booklet: the SAMPLE of
+conftest, trimmed) so that every test is quick and no card can overflow whatever the card style
+is. It is built once per module; each test works on its own copy of the content and of that build.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from conftest import CARD_BODY, SAMPLE, SVG_SQUARE, make_content
 
 from handouts.build import MANIFEST, TREE
 from handouts.cli import main
@@ -26,9 +27,9 @@ from handouts.cli import main
 PROJECT = Path(__file__).resolve().parent.parent
 OLD_NS = 1_000_000_000 * 10**9  # 2001-09-09: the mtime of every output of a fresh copy
 
-ARTICLE = "articles/pijn-begrijpen-in-zes-beelden.pdf"
-CARD = "metaphors/droog-bos.pdf"
-OTHER_CARD = "metaphors/thermostaat.pdf"
+ARTICLE = "articles/artikel-een.pdf"
+CARD = "metaphors/kaart-een.pdf"  # the one that shows images/kaart.svg
+OTHER_CARD = "metaphors/kaart-twee.pdf"
 CARDS = {CARD, OTHER_CARD}
 BOOKLET = {"booklet.pdf", "booklet-print.pdf", "booklet-print-long-edge.pdf"}
 EVERYTHING = {ARTICLE, *CARDS, *BOOKLET}
@@ -39,35 +40,20 @@ intro: Een klein boekje om te testen.
 sections:
   - title: Beelden
     items:
-      - metaphors/droog-bos
-      - metaphors/thermostaat
+      - metaphors/kaart-een
+      - metaphors/kaart-twee
   - title: Om verder te lezen
     items:
-      - articles/pijn-begrijpen-in-zes-beelden
+      - articles/artikel-een
 """
-CARD_BODY = """
-## Het beeld
-
-Een korte tekst over het beeld.
-
-## Wat betekent dit voor jou?
-
-Pijn is echt, ook als een scan niets toont.
-
-## Wat kan je zelf doen?
-
-- Beweeg elke dag een beetje.
-- Slaap voldoende.
-"""
-ARTICLE_BODY = """
-Een kort artikel om te testen. Pijn begrijpen is niet eenvoudig.
-
-![Horizontale pijnschaal van 0 tot 10.](../images/pijnschaal.svg "De pijnschaal.")
-
-## Wat kan je doen?
-
-Beweeg rustig en bouw langzaam op.
-"""
+SMALL: dict[str, str | bytes | None] = {
+    "articles/artikel-twee.md": None,
+    "metaphors/kaart-drie.md": None,
+    "images/kaart.svg": SVG_SQUARE,
+    "metaphors/kaart-een.md": SAMPLE["metaphors/kaart-een.md"].replace(
+        "images/vierkant.svg", "images/kaart.svg"
+    ),
+}
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -85,20 +71,22 @@ def replace(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def make_small(content: Path, booklet: bool = True) -> Path:
-    """Trim a copy of the shipped content to 1 article and 2 short cards (and a small booklet)."""
-    for folder in ("articles", "metaphors"):
-        for path in (content / folder).glob("*.md"):
-            if path.stem not in ("pijn-begrijpen-in-zes-beelden", "droog-bos", "thermostaat"):
-                path.unlink()
-    set_body(content / "articles/pijn-begrijpen-in-zes-beelden.md", ARTICLE_BODY)
-    for slug in ("droog-bos", "thermostaat"):
-        set_body(content / f"metaphors/{slug}.md", CARD_BODY)
-    if booklet:
-        (content / "booklet.yml").write_text(BOOKLET_YML, encoding="utf-8")
-    else:
-        (content / "booklet.yml").unlink()
-    return content
+def make_small(root: Path, booklet: bool = True) -> Path:
+    """1 article and 2 short cards (and a small booklet) in ``root``/content."""
+    return make_content(root, {**SMALL, "booklet.yml": BOOKLET_YML if booklet else None})
+
+
+def make_long(root: Path) -> Path:
+    """Enough cards for a booklet that takes seconds to render: time to interrupt the build."""
+    cards = {
+        f"metaphors/extra-{n}.md": f"---\ntitle: Kaart {n}\nsummary: Kaart nummer {n}.\n---\n{CARD_BODY}"
+        for n in range(16)
+    }
+    items = "".join(f"      - metaphors/extra-{n}\n" for n in range(16))
+    booklet = SAMPLE["booklet.yml"].replace(
+        "  - title: Artikels\n", f"  - title: Meer\n    items:\n{items}  - title: Artikels\n"
+    )
+    return make_content(root, {**cards, "booklet.yml": booklet})
 
 
 def files(out: Path) -> dict[str, tuple[int, bytes]]:
@@ -131,7 +119,7 @@ def build_args(content: Path, out: Path, *extra: str) -> list[str]:
 def small_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The small content, built once for this module (two workers)."""
     root = tmp_path_factory.mktemp("small")
-    content = make_small(Path(shutil.copytree(PROJECT / "content", root / "content")))
+    content = make_small(root)
     out = root / "out"
     assert main(build_args(content, out, "--jobs", "2", "-q")) == 0
     assert set(files(out)) == {*EVERYTHING, MANIFEST}
@@ -170,7 +158,7 @@ def test_editing_a_card_rebuilds_that_card_and_the_booklet(
 ) -> None:
     content, out = site
     before = files(out)
-    replace(content / "metaphors/droog-bos.md", "Een korte tekst", "Een andere korte tekst")
+    replace(content / "metaphors/kaart-een.md", "Een korte tekst", "Een andere korte tekst")
     code, err = cli(capsys, *build_args(content, out, "--jobs", "2"))
     assert code == 0, err
     assert rewritten(before, files(out)) == {CARD, *BOOKLET}
@@ -180,7 +168,7 @@ def test_editing_a_card_rebuilds_that_card_and_the_booklet(
 def test_editing_practice_yml_rebuilds_everything(site: tuple[Path, Path]) -> None:
     content, out = site
     before = files(out)
-    replace(content / "practice.yml", "phone: 0485/26 43 15", "phone: 0485/26 43 16")
+    replace(content / "practice.yml", "phone: 012 34 56 78", "phone: 012 34 56 79")
     assert main(build_args(content, out, "--jobs", "2", "-q")) == 0
     assert rewritten(before, files(out)) == EVERYTHING
 
@@ -188,7 +176,7 @@ def test_editing_practice_yml_rebuilds_everything(site: tuple[Path, Path]) -> No
 def test_editing_an_image_rebuilds_only_what_shows_it(site: tuple[Path, Path]) -> None:
     content, out = site
     before = files(out)
-    with (content / "images/droog-bos.svg").open("a", encoding="utf-8") as svg:
+    with (content / "images/kaart.svg").open("a", encoding="utf-8") as svg:
         svg.write("<!-- redrawn -->\n")
     assert main(build_args(content, out, "--jobs", "2", "-q")) == 0
     assert rewritten(before, files(out)) == {CARD, *BOOKLET}  # the card and the booklet show it
@@ -280,7 +268,7 @@ def test_a_build_with_nothing_to_render_does_not_import_weasyprint(site: tuple[P
     assert imports_weasyprint(*build_args(content, out, "-q")) is False
     # The same check sees the import when something is rendered (in process, with one job).
     fresh = content.parent / "fresh"
-    assert imports_weasyprint(*build_args(content, fresh, "--jobs", "1", "-q", "droog-bos")) is True
+    assert imports_weasyprint(*build_args(content, fresh, "--jobs", "1", "-q", "kaart-een")) is True
 
 
 SUBPROCESSES = """
@@ -343,10 +331,10 @@ def _start(content: Path, out: Path) -> subprocess.Popen[str]:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_ctrl_c_stops_a_build_without_a_traceback_and_keeps_what_was_built(
-    content_copy: Path, tmp_path: Path
+    tmp_path: Path,
 ) -> None:
     out = tmp_path / "out"
-    with _start(content_copy, out) as process:  # the whole shipped content: the booklet takes seconds
+    with _start(make_long(tmp_path), out) as process:  # the booklet takes seconds
         assert process.stdout is not None
         printed = []
         for line in process.stdout:  # wait until the first handout is done, then press Ctrl-C
@@ -369,13 +357,17 @@ def test_ctrl_c_stops_a_build_without_a_traceback_and_keeps_what_was_built(
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_a_killed_worker_is_reported_and_the_next_build_recovers(
-    content_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "out"
-    with _start(content_copy, out) as process:
+    out, content = tmp_path / "out", make_long(tmp_path)
+    with _start(content, out) as process:
         wait_for(lambda: _workers(process.pid) or process.poll() is not None, "a render worker")
         os.kill(_workers(process.pid)[0], signal.SIGKILL)  # as the out-of-memory killer would
-        output = process.communicate(timeout=120)[0]
+        try:
+            output = process.communicate(timeout=120)[0]
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)  # a hung build fails the test, not the whole run
+            raise
     assert process.returncode == 1, output
     assert "Traceback" not in output
     assert re.search(
@@ -385,7 +377,7 @@ def test_a_killed_worker_is_reported_and_the_next_build_recovers(
         re.M,
     ), output
     wait_for(lambda: not _in_session(process.pid), "the other workers to stop", timeout=30)
-    code, err = cli(capsys, *build_args(content_copy, out, "--jobs", "2", "-q"))
+    code, err = cli(capsys, *build_args(content, out, "--jobs", "2", "-q"))
     assert code == 0, err
     assert (out / "booklet.pdf").is_file()
 
@@ -398,7 +390,7 @@ def test_errors_are_reported_again_on_every_build_until_fixed(
     for _ in range(2):  # the second build has nothing new to render, yet it says what is wrong
         code, err = cli(capsys, *build_args(content, out, "--jobs", "1"))
         assert code == 1
-        assert "droog-bos.md:2: error: unknown field 'titel'" in err, err
+        assert "kaart-een.md:2: error: unknown field 'titel'" in err, err
     replace(content / CARD.replace(".pdf", ".md"), "titel:", "title:")
     code, err = cli(capsys, *build_args(content, out, "--jobs", "1"))
     assert code == 0, err
@@ -426,36 +418,35 @@ def test_build_item_builds_only_that_item(
 ) -> None:
     content, _ = site
     out = content.parent / "items"
-    assert cli(capsys, *build_args(content, out, "droog-bos"))[0] == 0
+    assert cli(capsys, *build_args(content, out, "kaart-een"))[0] == 0
     assert set(files(out)) == {CARD, MANIFEST}
-    assert cli(capsys, *build_args(content, out, "metaphors/thermostaat"))[0] == 0
+    assert cli(capsys, *build_args(content, out, "metaphors/kaart-twee"))[0] == 0
     assert set(files(out)) == {*CARDS, MANIFEST}
 
-    (content / "articles/thermostaat.md").write_text(
-        "---\ntitle: De thermostaat\nsummary: Een test.\nauthor: Tim\ndate: 2025-01-01\n---\n\nTekst.\n",
-        encoding="utf-8",
+    (content / "articles/kaart-twee.md").write_text(
+        "---\ntitle: Twee\nsummary: Een test.\nkey_points: [Een punt.]\n---\n\nTekst.\n", encoding="utf-8"
     )
     before = files(out)
-    code, err = cli(capsys, *build_args(content, out, "thermostaat"))
+    code, err = cli(capsys, *build_args(content, out, "kaart-twee"))
     assert code == 2
-    assert "'thermostaat' is ambiguous: say articles/thermostaat or metaphors/thermostaat" in err
-    code, err = cli(capsys, *build_args(content, out, "thermostat"))
+    assert "'kaart-twee' is ambiguous: say articles/kaart-twee or metaphors/kaart-twee" in err
+    code, err = cli(capsys, *build_args(content, out, "kaart-tweee"))
     assert code == 2
-    assert "unknown item 'thermostat'" in err
+    assert "unknown item 'kaart-tweee'" in err
     assert files(out) == before
 
 
 def test_a_card_failing_in_a_worker_is_a_content_error(site: tuple[Path, Path]) -> None:
     content, _ = site
-    set_body(content / "metaphors/droog-bos.md", CARD_BODY + "\nNog een zin die te lang is.\n" * 80)
+    set_body(content / "metaphors/kaart-een.md", CARD_BODY + "\nNog een zin die te lang is.\n" * 80)
     command = [
         sys.executable,
         str(PROJECT / "build.py"),
-        *build_args(Path("content"), Path("fresh"), "--jobs", "2", "metaphors/droog-bos", "thermostaat"),
+        *build_args(Path("content"), Path("fresh"), "--jobs", "2", "metaphors/kaart-een", "kaart-twee"),
     ]
     done = subprocess.run(command, cwd=content.parent, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr
-    assert re.search(r"^content/metaphors/droog-bos\.md: error: does not fit on 1 page", done.stderr, re.M)
+    assert re.search(r"^content/metaphors/kaart-een\.md: error: does not fit on 1 page", done.stderr, re.M)
     assert "Traceback" not in done.stderr
     assert "1 built, 0 unchanged, 1 failed" in done.stderr
     assert set(files(content.parent / "fresh")) == {OTHER_CARD, MANIFEST}
@@ -480,9 +471,9 @@ def wait_for(
 
 @pytest.fixture
 def watching(
-    content_copy: Path, tmp_path: Path
+    tmp_path: Path,
 ) -> Iterator[tuple[subprocess.Popen[bytes], Path, Path, Path]]:
-    content, out, log = make_small(content_copy, booklet=False), tmp_path / "out", tmp_path / "watch.log"
+    content, out, log = make_small(tmp_path, booklet=False), tmp_path / "out", tmp_path / "watch.log"
     command = [
         sys.executable,
         "build.py",
@@ -519,15 +510,17 @@ def test_watch_rebuilds_on_changes_reports_errors_and_stops_on_ctrl_c(
     wait_for(lambda: "(Ctrl-C to stop)" in printed() or process.poll() is not None, "the first build")
     assert process.poll() is None, printed()
     assert {ARTICLE, *CARDS} <= set(files(out))
-    assert re.search(r"^watching .+/, templates/, styles/ \(Ctrl-C to stop\)$", printed(), re.M)
+    assert re.search(
+        r"^watching .+/, templates/, styles/, handouts/locale/ \(Ctrl-C to stop\)$", printed(), re.M
+    )
     time.sleep(0.5)  # let the watcher start
     workers = _workers(process.pid) if sys.platform.startswith("linux") else []
 
-    card = content / "metaphors/droog-bos.md"
+    card = content / "metaphors/kaart-een.md"
     good = card.read_text(encoding="utf-8")
     lines = good.split("\n")
-    lines.insert(lines.index("---", 1), "titel: Het droge bos")  # before the closing ---
-    line = lines.index("titel: Het droge bos") + 1
+    lines.insert(lines.index("---", 1), "titel: Een kaart")  # before the closing ---
+    line = lines.index("titel: Een kaart") + 1
     broken = "\n".join(lines)
     card.write_text(broken, encoding="utf-8")
     error = f"{card}:{line}: error: unknown field 'titel'"

@@ -538,7 +538,7 @@ def render_job(content: Path, body: str, parts: tuple[tuple[Path, str], ...] = (
         source_text=source.read_text(encoding="utf-8"),
         html=html,
         base_url=content.resolve().as_uri() + "/",
-        stylesheet="article.css",
+        stylesheets=("article.css",),
         roots=(content.resolve(), STYLES),
         identifier=b"0" * 32,
         source_date_epoch=946684800,

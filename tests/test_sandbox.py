@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CONTENT, page_texts, render_page, run_cli
+from conftest import SAMPLE, page_texts, render_page, run_cli
 from PIL import Image
 from pypdf import PdfReader
 
@@ -98,10 +98,10 @@ def server() -> Iterator[Server]:
 
 
 @pytest.fixture
-def content(content_copy: Path, tmp_path: Path) -> Path:
-    """A content copy, and a real image just outside it: refused for where it is, not what it is."""
+def content(sample: Path, tmp_path: Path) -> Path:
+    """A content folder, and a real image just outside it: refused for where it is, not what it is."""
     (tmp_path / "secret.svg").write_text(SECRET_SVG, encoding="utf-8")
-    return content_copy
+    return sample
 
 
 def html_page(body: str) -> str:
@@ -120,7 +120,7 @@ def render_body(content: Path, body: str) -> tuple[RenderResult, Path]:
         source_text=html,
         html=html,
         base_url=(content / "metaphors").resolve().as_uri() + "/",
-        stylesheet="article.css",
+        stylesheets=("article.css",),
         roots=(content.resolve(), STYLES),
         identifier=b"0" * 32,
         source_date_epoch=946684800,
@@ -163,7 +163,7 @@ def test_a_symlink_to_a_file_outside_is_refused(content: Path, tmp_path: Path) -
 
 
 @pytest.mark.parametrize(
-    "src", [BLACK_SQUARE, "../images/inside.svg", "../images/glas-water.svg"], ids=["data", "copy", "shipped"]
+    "src", [BLACK_SQUARE, "../images/inside.svg", "../images/vierkant.svg"], ids=["data", "copy", "existing"]
 )
 def test_data_urls_and_images_inside_content_are_drawn(content: Path, tmp_path: Path, src: str) -> None:
     (content / "images/inside.svg").write_text(SECRET_SVG, encoding="utf-8")  # the refused one, inside
@@ -310,63 +310,62 @@ def append(path: Path, text: str) -> int:
 
 
 def test_cards_asking_for_files_or_the_network_fail_and_nothing_is_fetched(
-    content_copy: Path,
+    sample: Path,
     tmp_path: Path,
     server: Server,
     capfd: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    (content_copy / "booklet.yml").unlink()
-    metaphors = content_copy / "metaphors"
-    file_line = append(metaphors / "glas-water.md", "\n![x](file:///etc/passwd)\n") + 1
-    http_line = append(metaphors / "loslaten.md", f"\n![x]({server.url}/a.png)\n") + 1
+    (sample / "booklet.yml").unlink()
+    metaphors = sample / "metaphors"
+    file_line = append(metaphors / "kaart-een.md", "\n![x](file:///etc/passwd)\n") + 1
+    http_line = append(metaphors / "kaart-twee.md", f"\n![x]({server.url}/a.png)\n") + 1
     # a reference-style image: validation reads the rendered HTML, so it sees it too
-    ref_line = append(metaphors / "pijnschaal.md", f"\n![x][beeld]\n\n[beeld]: {server.url}/ref.png\n") + 3
+    ref_line = append(metaphors / "kaart-drie.md", f"\n![x][beeld]\n\n[beeld]: {server.url}/ref.png\n") + 3
 
     code, err = run(capfd, "build", "--content", "content", "--out", "out", "--jobs", "2", "-q")
 
     assert code == 1, err
     assert re.search(
-        rf"^content/metaphors/glas-water\.md:{file_line}: error: .*file:///etc/passwd", err, re.M
+        rf"^content/metaphors/kaart-een\.md:{file_line}: error: .*file:///etc/passwd", err, re.M
     ), err
     assert re.search(
-        rf"^content/metaphors/loslaten\.md:{http_line}: error: .*{server.url}/a\.png", err, re.M
+        rf"^content/metaphors/kaart-twee\.md:{http_line}: error: .*{server.url}/a\.png", err, re.M
     ), err
     assert re.search(
-        rf"^content/metaphors/pijnschaal\.md:{ref_line}: error: image '{server.url}/ref\.png' "
+        rf"^content/metaphors/kaart-drie\.md:{ref_line}: error: image '{server.url}/ref\.png' "
         "is on the internet",
         err,
         re.M,
     ), err
     assert server.requests == []
     built = {p.relative_to("out").as_posix() for p in Path("out").rglob("*.pdf")}
-    shipped = {
-        f"{kind}/{p.stem}.pdf" for kind in ("articles", "metaphors") for p in (CONTENT / kind).glob("*.md")
-    }
-    broken = {"metaphors/glas-water.pdf", "metaphors/loslaten.pdf", "metaphors/pijnschaal.pdf"}
-    assert built == shipped - broken, err
+    items = {name.removesuffix(".md") + ".pdf" for name in SAMPLE if name.endswith(".md")}
+    assert built == items - {
+        "metaphors/kaart-een.pdf",
+        "metaphors/kaart-twee.pdf",
+        "metaphors/kaart-drie.pdf",
+    }, err
 
 
 def test_front_matter_is_text_not_html(
-    content_copy: Path, tmp_path: Path, server: Server, capfd: pytest.CaptureFixture[str]
+    sample: Path, tmp_path: Path, server: Server, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    card = content_copy / "metaphors/glas-water.md"
+    card = sample / "metaphors/kaart-een.md"
     text = card.read_text(encoding="utf-8")
     text = re.sub(r"^title: .*$", 'title: "<b>Hi</b> & co"', text, count=1, flags=re.M)
     text = re.sub(
         r"^summary: .*$", f'summary: <img alt="s" src="{server.url}/s.png"> &amp;', text, count=1, flags=re.M
     )
     card.write_text(text, encoding="utf-8")
-    (content_copy / "booklet.yml").unlink()
+    (sample / "booklet.yml").unlink()
     out = tmp_path / "out"
 
-    code, err = run(
-        capfd, "build", "metaphors/glas-water", "--content", str(content_copy), "--out", str(out), "-q"
-    )
+    code, err = run(capfd, "build", "metaphors/kaart-een", "--content", str(sample), "--out", str(out), "-q")
 
     assert code == 0, err
-    pdf = out / "metaphors/glas-water.pdf"
+    pdf = out / "metaphors/kaart-een.pdf"
     [page] = page_texts(pdf)
     flat = re.sub(r"\s+", " ", re.sub(r"[\ufffe\u00ad-]\r?\n", "", page))  # undo line breaks
     assert "<b>Hi</b> & co" in flat

@@ -1,0 +1,177 @@
+"""What the desk shows: the built handouts with their thumbnails, and the builds it ran.
+
+A ``Catalogue`` is made after each build (in the desk's build thread) and then only read:
+the web threads share it without locks, and a rebuild replaces it whole.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .build import Summary, load
+from .markup import tips
+from .models import Article, Content, Metaphor, Output, Problem
+from .report import Review, make_report
+from .thumbs import thumbnails
+
+KIND_LABELS = {"metaphors": "Kaart", "articles": "Artikel", "booklet": "Boekje"}
+LANGUAGE_NAMES = {"fr": "Frans", "en": "Engels"}
+MISSES = {  # the report's plain-language targets, as the staff page names a miss
+    "reading_ease": "leesgemak te laag",
+    "mean_sentence": "zinnen gemiddeld te lang",
+    "sentence": "een zin te lang",
+    "paragraph": "een alinea te lang",
+}
+
+
+def fold(text: str) -> str:
+    """Text for searching: lower case, without accents ("Oké" -> "oke")."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One handout (or the booklet) as the desk lists it."""
+
+    key: str  # "metaphors/glas-water", "articles/...", "booklet"
+    kind: str
+    title: str
+    summary: str
+    tags: tuple[str, ...]
+    search: str  # folded words of the title, summary, tags and text
+    thumbs: tuple[str, ...]  # PNG paths relative to the output folder, one per page
+    tips: tuple[str, ...] = ()  # a card's "Wat kan je zelf doen?" list
+    version: str = ""
+    review: Review | None = None  # when a therapist last checked it, and when that is due again
+    reading_ease: float | None = None  # Flesch-Douma, from the plain-language report
+    misses: tuple[str, ...] = ()  # the plain-language targets a card misses, in Dutch
+    translations: tuple[tuple[str, str], ...] = ()  # (language in Dutch, PDF path): print as is
+
+    @property
+    def pdf(self) -> str:
+        return f"{self.key}.pdf"
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def slug(self) -> str:
+        return self.key.rpartition("/")[2]
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    """One build the desk ran: when, why, and what came of it."""
+
+    finished: datetime.datetime
+    seconds: float
+    reason: str
+    built: tuple[str, ...]
+    unchanged: int
+    failed: tuple[str, ...]
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    content: Content | None = None
+    review_months: int = 24  # how long a review holds (practice.yml)
+    cards: tuple[Entry, ...] = ()
+    articles: tuple[Entry, ...] = ()
+    booklet: Entry | None = None
+    files: frozenset[str] = frozenset()  # every file of the output folder the desk may serve
+    by_key: dict[str, Entry] = field(default_factory=dict)
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return self.cards + self.articles
+
+
+def _search_text(*parts: str) -> str:
+    words = re.findall(r"[^\W_]+", fold(" ".join(parts)))
+    return " ".join(dict.fromkeys(words))
+
+
+def make(content_dir: Path, out: Path) -> Catalogue:
+    """The catalogue of what is built in ``out`` from ``content_dir`` (a PDF missing: not listed)."""
+    data = load(content_dir)
+    files: set[str] = set()
+    entries: dict[str, Entry] = {}
+
+    def pages(name: str) -> tuple[str, ...]:
+        paths = thumbnails(out, name)
+        relative = tuple(str(p.relative_to(out)) for p in paths)
+        files.update(relative)
+        files.add(name)
+        return relative
+
+    report = make_report(data)
+    reports = {item.key: item for item in report.items}
+    items: list[Metaphor | Article] = [
+        *sorted(data.metaphors.values(), key=lambda m: (m.order or 999, m.title)),
+        *sorted(data.articles.values(), key=lambda a: a.title),
+    ]
+    for item in items:
+        if not (out / f"{item.key}.pdf").is_file():
+            continue
+        tags = item.tags
+        entries[item.key] = Entry(
+            key=item.key,
+            kind=item.kind,
+            title=item.title,
+            summary=item.summary,
+            tags=tags,
+            search=_search_text(item.title, item.summary, " ".join(tags), KIND_LABELS[item.kind], item.body),
+            thumbs=pages(f"{item.key}.pdf"),
+            tips=tips(item.body) if isinstance(item, Metaphor) else (),
+            version=item.version,
+            review=reports[item.key].review,
+            reading_ease=reports[item.key].reading_ease,
+            misses=tuple(MISSES[m] for m in reports[item.key].misses()) if item.kind == "metaphors" else (),
+            translations=tuple(
+                (LANGUAGE_NAMES.get(lang, lang), pdf)
+                for lang in sorted(LANGUAGE_NAMES)
+                if (pdf := Output(item.kind, item.slug, lang).files[0]) and (out / pdf).is_file()
+            ),
+        )
+        files.update(pdf for _, pdf in entries[item.key].translations)
+    booklet = None
+    booklet_files = Output("booklet").files
+    if data.booklet is not None and all((out / name).is_file() for name in booklet_files):
+        booklet = Entry(
+            key="booklet",
+            kind="booklet",
+            title=data.booklet.title,
+            summary=data.booklet.subtitle or "",
+            tags=(),
+            search=_search_text(data.booklet.title, data.booklet.subtitle or "", "boekje"),
+            thumbs=pages("booklet.pdf"),
+        )
+        files.update(booklet_files)
+    return Catalogue(
+        content=data,
+        review_months=report.review_interval_months,
+        cards=tuple(e for e in entries.values() if e.kind == "metaphors"),
+        articles=tuple(e for e in entries.values() if e.kind == "articles"),
+        booklet=booklet,
+        files=frozenset(files),
+        by_key=entries,
+    )
+
+
+def record(summary: Summary, started: datetime.datetime, seconds: float, reason: str) -> BuildRecord:
+    return BuildRecord(
+        finished=started + datetime.timedelta(seconds=seconds),
+        seconds=seconds,
+        reason=reason,
+        built=tuple(summary.built),
+        unchanged=len(summary.unchanged),
+        failed=tuple(sorted(summary.failed)),
+        problems=tuple(summary.problems),
+    )

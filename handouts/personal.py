@@ -1,0 +1,96 @@
+"""A handout personalised at the desk: for whom, when, from whom, a note, the tips that apply.
+
+Everything here lives for one request: the personal values go into the HTML, the HTML goes to
+a render worker through a pipe, and the PDF comes back as bytes. Nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .html import long_date
+from .models import Content, Item, Metaphor, Practice
+
+if TYPE_CHECKING:
+    from .pdf import RenderJob
+
+NOTE_MAX = 400  # characters
+NAME_MAX = 80
+# The note on a card: 12 pt text in a box about 155 mm wide, 1.5 lines.
+NOTE_LINE_MM = 12 * 1.5 * 25.4 / 72
+NOTE_CHARS_PER_LINE = 70
+
+
+@dataclass(frozen=True)
+class Personal:
+    """The personal block of one print: printed on the page, never kept."""
+
+    date: datetime.date
+    name: str = ""
+    therapist: str = ""
+    note: str = ""
+    ticked: tuple[int, ...] = ()  # indexes of the tips under "Wat kan je zelf doen?"
+
+
+def therapists(practice: Practice | None) -> tuple[str, ...]:
+    """The practice's therapists (``therapists:`` in practice.yml), if it lists them."""
+    return practice.therapists if practice else ()
+
+
+def record_line(items: Sequence[Item], personal: Personal) -> str:
+    """The line for the patient file: what was handed out, when, by whom. Never the patient's name."""
+    parts = [f"{item.title} (versie {item.version})" for item in items]
+    parts.append(long_date(personal.date))
+    if personal.therapist:
+        parts.append(personal.therapist)
+    return "Meegegeven: " + ", ".join(parts)
+
+
+def job(key: str, data: Content, personal: Personal | None) -> RenderJob:
+    """The render job of one handout, with the personal block when ``personal`` is given."""
+    from .build import make_job
+    from .html import render_item
+
+    item = data.item(key)
+    assert item is not None
+    plain = make_job(item.output, data, hashlib.sha256(key.encode()).hexdigest())
+    if personal is None:
+        return plain
+    if not isinstance(item, Metaphor):
+        personal = dataclasses.replace(personal, ticked=())
+    return dataclasses.replace(plain, html=render_item(item, data, personal))
+
+
+def cut_advice(overflow_mm: float, note: str) -> str:
+    """How much to cut from a note that pushes a card onto a second page, in plain Dutch."""
+    lines = max(1, math.ceil(overflow_mm / NOTE_LINE_MM))
+    characters = lines * NOTE_CHARS_PER_LINE
+    regels = "regel" if lines == 1 else "regels"
+    millimetres = max(1, round(overflow_mm))
+    advice = f"Maak de notitie ongeveer {lines} {regels} korter"
+    if characters < len(note):
+        advice += f" (zo'n {characters} tekens)"
+    return (
+        f"Met deze notitie past de kaart niet meer op één blad (ongeveer {millimetres} mm te lang). "
+        f"{advice}, of vink minder tips aan."
+    )
+
+
+def merge(pdfs: Sequence[bytes], title: str) -> bytes:
+    """Several PDFs as one, in order, with neutral metadata (no patient's name)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for pdf in pdfs:
+        writer.append(io.BytesIO(pdf))
+    writer.add_metadata({"/Title": title, "/Producer": "handouts"})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
