@@ -104,7 +104,7 @@ WEB_SCHEMES = ("http", "https", "mailto", "tel")  # the links a handout may carr
 IMAGE_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp")
 IMAGE_LIMIT = 20_000_000  # bytes
 NESTING_LIMIT = 20  # levels of blockquotes, lists and tags in the text: deeper is not a handout
-WORD_LIMIT = 50  # characters without a place to break: more cannot fit on a line of any handout
+WORD_LIMIT = 50  # characters without a place to break: more does not fit on a line of any handout
 BREAKS_RE = re.compile(r"[\s\-/\u00ad\u200b\u2010-\u2014]+")
 VOID_TAGS = frozenset(
     ["area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"]
@@ -207,13 +207,12 @@ def check_body(source: Source, out: Collector, root: Path) -> tuple[Path, ...] |
                 f"the text is nested too deeply (quotes, lists or tags more than {NESTING_LIMIT} levels)",
                 "use fewer '>' or less indentation",
             )
-        elif kind == "word":
-            ok = False
-            out.add(
+        elif kind == "word":  # the style breaks it anywhere, as a last resort: worth a warning
+            out.warn(
                 source.path,
                 line_with(value[:20]),
-                f"a word of {len(value)} characters ('{shorten(value, 30)}') does not fit on a line:"
-                " it would run off the page",
+                f"a word of {len(value)} characters ('{shorten(value, 30)}') is too long for a line:"
+                " it will be broken at an arbitrary place",
                 "break it up with spaces or hyphens",
             )
         elif kind == "href":

@@ -274,11 +274,12 @@ def test_an_attachment_inside_content_is_attached_by_weasyprint_alone(content: P
     """The check above can fail: a file the sandbox serves (an image) does end up in the PDF when
     WeasyPrint is used without our renderer; a file that is not an image, a stylesheet or a font
     is not even served."""
+    (content / "images/inside.svg").write_text(SECRET_SVG, encoding="utf-8")
     pdf, logged = write_pdf_with_the_sandbox(
-        content, '<link rel="attachment" href="../images/glas-water.svg"><p>x</p>'
+        content, '<link rel="attachment" href="../images/inside.svg"><p>x</p>'
     )
     assert logged == []
-    assert attachments(pdf) == ["glas-water.svg"]
+    assert attachments(pdf) == ["inside.svg"]
     assert b"/EmbeddedFiles" in all_bytes(pdf)
 
     (content / "images/note.txt").write_text("root:x:0:0 (a harmless copy)", encoding="utf-8")
@@ -290,7 +291,7 @@ def test_an_attachment_inside_content_is_attached_by_weasyprint_alone(content: P
     assert b"root:x:0:0" not in all_bytes(pdf)
 
     # Our renderer refuses both, and writes nothing.
-    for name in ("glas-water.svg", "note.txt"):
+    for name in ("inside.svg", "note.txt"):
         result, _ = render_body(content, f'<link rel="attachment" href="../images/{name}"><p>x</p>')
         assert result.outputs is None
         assert any("rel=attachment" in p.message for p in result.problems), result.problems
