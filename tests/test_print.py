@@ -310,12 +310,6 @@ def test_nothing_a_patient_reads_is_under_10pt(built: Path, name: str) -> None:
             assert not small, f"{name} p{index + 1}: {text_of(line)!r} at {small[0].size:.1f} pt"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="content/images/wervel-bulging.svg (kinesist-rugpijn, and the booklet) sets its labels "
-    "at font-size 13 of a 320-wide viewBox: 9.8 pt as printed. At 14 its longest label "
-    "('tussenwervelschijf') runs off the drawing: it needs a redraw. Remove this marker then.",
-)
 def test_labels_in_the_illustrations_are_10pt_or_more(built: Path) -> None:
     for name in PATIENT_PDFS:
         pdf = built / name
