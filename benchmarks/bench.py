@@ -276,8 +276,7 @@ def generate(root: Path, n: int) -> dict[str, int]:
         made.setdefault(real.slug, []).append(slug)
     for index in range(n_cards):
         real, copy = cards[index % len(cards)], index // len(cards)
-        meta = dict(real.meta)
-        meta["title"] = numbered(str(meta["title"]), copy)
+        meta = dict(real.meta)  # the title as it is: a longer one could push a full card to 2 pages
         meta["order"] = index + 1
         linked = made.get(str(meta.get("article", "")))
         if linked:
