@@ -7,6 +7,7 @@ processes: its argument and result are plain picklable values, and it never rais
 
 from __future__ import annotations
 
+import atexit
 import logging
 import mimetypes
 import os
@@ -275,25 +276,31 @@ def _shown(url: str, job: RenderJob) -> str:
     return url if len(url) <= 160 else f"{url[:100]}…{url[-40:]}"  # bounded; the file name shown
 
 
-# Per process: the parsed stylesheet and its fonts, by stylesheet and the state of every
-# stylesheet and font file. A warm worker (watch, the desk) skips parsing them again.
-_STYLESHEETS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+# Per process: the parsed stylesheets and their fonts, by stylesheets and folders, with the state
+# of every stylesheet and font file they were parsed from. A warm worker (watch, the desk) skips
+# parsing them again; a changed file replaces the entry.
+_STYLESHEETS: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}
+# Freed before the interpreter tears WeasyPrint's libraries down (else each font
+# configuration complains from its __del__ at exit).
+atexit.register(_STYLESHEETS.clear)
 
 
 def _stylesheets(job: RenderJob, fetcher: Any, collect: _Collect) -> tuple[Any, list[Any]]:
     from .engine import weasyprint
 
     files = sorted(p for root in job.roots for p in root.rglob("*") if p.suffix in (".css", ".ttf", ".otf"))
-    key = (job.stylesheets, job.roots, tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in files))
-    if key in _STYLESHEETS:
-        return _STYLESHEETS[key]
+    key = (job.stylesheets, job.roots)
+    state = tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    cached = _STYLESHEETS.get(key)
+    if cached is not None and cached[0] == state:
+        return cached[1], cached[2]
     fonts = weasyprint.text.fonts.FontConfiguration()
     stylesheets = [
         weasyprint.CSS(filename=str(STYLES / name), url_fetcher=fetcher, font_config=fonts)
         for name in job.stylesheets
     ]
     if not fetcher.refused and not collect.messages:  # a stylesheet with a problem is reported every time
-        _STYLESHEETS[key] = (fonts, stylesheets)
+        _STYLESHEETS[key] = (state, fonts, stylesheets)
     return fonts, stylesheets
 
 
