@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import functools
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import jinja2
 from markupsafe import Markup
@@ -14,11 +13,8 @@ from . import i18n
 from .i18n import N_
 from .links import booking_link, item_links
 from .markup import to_html, typography
-from .models import DEFAULT_LANG, Article, Booklet, Content, Item, Metaphor
+from .models import DEFAULT_LANG, Article, Booklet, Content, Item, Metaphor, Personal
 from .paths import TEMPLATES
-
-if TYPE_CHECKING:
-    from .personal import Personal
 
 
 def month_year(date: datetime.date, lang: str = DEFAULT_LANG) -> str:

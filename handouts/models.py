@@ -254,3 +254,14 @@ class Content:
     def item(self, key: str) -> Item | None:
         """An item by source key ("metaphors/glas-water", "fr/metaphors/glas-water")."""
         return self.items.get(key)
+
+
+@dataclass(frozen=True)
+class Personal:
+    """The desk's personal block of one print: printed on the page, never kept."""
+
+    date: datetime.date
+    name: str = ""
+    therapist: str = ""
+    note: str = ""
+    ticked: tuple[int, ...] = ()  # indexes of the tips under "Wat kan je zelf doen?"

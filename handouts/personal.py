@@ -7,16 +7,14 @@ a render worker through a pipe, and the PDF comes back as bytes. Nothing is writ
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import hashlib
 import io
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .html import long_date
-from .models import Content, Item, Metaphor, Practice
+from .models import Content, Item, Metaphor, Personal, Practice
 
 if TYPE_CHECKING:
     from .pdf import RenderJob
@@ -26,17 +24,6 @@ NAME_MAX = 80
 # The note on a card: 12 pt text in a box about 155 mm wide, 1.5 lines.
 NOTE_LINE_MM = 12 * 1.5 * 25.4 / 72
 NOTE_CHARS_PER_LINE = 70
-
-
-@dataclass(frozen=True)
-class Personal:
-    """The personal block of one print: printed on the page, never kept."""
-
-    date: datetime.date
-    name: str = ""
-    therapist: str = ""
-    note: str = ""
-    ticked: tuple[int, ...] = ()  # indexes of the tips under "Wat kan je zelf doen?"
 
 
 def therapists(practice: Practice | None) -> tuple[str, ...]:
