@@ -27,72 +27,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT / "tests"))
 
-from mutate import _copy_regular, base_image, fuzz_check, make_input  # noqa: E402
-
-PRACTICE = """\
-name: Praktijk Test
-phone: 0485 00 00 00
-website: https://www.example.be
-booking_url: https://www.example.be/afspraak
-"""
-ARTICLE = """\
----
-title: Een artikel
-summary: Een korte samenvatting.
-key_points:
-  - Een eerste punt.
-url: https://www.example.be/blog/artikel
----
-
-Een korte tekst om te testen.
-
-![Een beeld](../images/beeld.svg "Een bijschrift.")
-
-## Wat kan je doen?
-
-Beweeg rustig.
-"""
-CARD = """\
----
-title: Een kaart
-summary: De kern in één zin.
-article: artikel
-illustration: images/beeld.svg
-order: 1
----
-
-## Het beeld
-
-Een korte tekst.
-
-## Wat kan je zelf doen?
-
-- Beweeg elke dag.
-"""
-BOOKLET = """\
-title: Een boekje
-intro: Een kort boekje.
-sections:
-  - title: Beelden
-    items:
-      - metaphors/kaart
-      - metaphors/tweede
-  - title: Lezen
-    items:
-      - articles/artikel
-"""
-
-
-def make_content(root: Path) -> Path:
-    for folder in ("articles", "metaphors", "images"):
-        (root / folder).mkdir(parents=True, exist_ok=True)
-    (root / "practice.yml").write_text(PRACTICE, encoding="utf-8")
-    (root / "articles/artikel.md").write_text(ARTICLE, encoding="utf-8")
-    (root / "metaphors/kaart.md").write_text(CARD, encoding="utf-8")
-    (root / "metaphors/tweede.md").write_text(CARD.replace("order: 1", "order: 2"), encoding="utf-8")
-    (root / "images/beeld.svg").write_bytes(base_image)
-    (root / "booklet.yml").write_text(BOOKLET, encoding="utf-8")
-    return root
+from mutate import ARTICLE, BOOKLET, CARD, PRACTICE, _copy_regular, fuzz_check, make_content, make_input  # noqa: E402
 
 
 def embedded_files(pdf: Path) -> int:

@@ -23,83 +23,13 @@ from pathlib import Path
 
 import pytest
 from conftest import PROJECT, run_cli
+from mutate import ARTICLE, BOOKLET, CARD, PRACTICE, make_content
 from PIL import Image
 from pypdf import PdfReader
 
 from handouts import content as content_module
 from handouts.paths import STYLES
 from handouts.pdf import RenderJob, render
-
-PRACTICE = """\
-name: Praktijk Test
-phone: 0485 00 00 00
-website: https://www.example.be
-booking_url: https://www.example.be/afspraak
-"""
-ARTICLE = """\
----
-title: Een artikel
-summary: Een korte samenvatting.
-key_points:
-  - Een eerste punt.
-url: https://www.example.be/blog/artikel
----
-
-Een korte tekst om te testen.
-
-![Een beeld](../images/beeld.svg "Een bijschrift.")
-
-## Wat kan je doen?
-
-Beweeg rustig.
-"""
-CARD = """\
----
-title: Een kaart
-summary: De kern in één zin.
-article: artikel
-illustration: images/beeld.svg
-order: 1
----
-
-## Het beeld
-
-Een korte tekst.
-
-## Wat kan je zelf doen?
-
-- Beweeg elke dag.
-"""
-BOOKLET = """\
-title: Een boekje
-intro: Een kort boekje.
-sections:
-  - title: Beelden
-    items:
-      - metaphors/kaart
-      - metaphors/tweede
-  - title: Lezen
-    items:
-      - articles/artikel
-"""
-SVG = (
-    '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100" viewBox="0 0 200 100">'
-    '<rect width="200" height="100" fill="#3a6"/></svg>'
-)
-
-
-def make_content(root: Path, booklet: bool = True) -> Path:
-    """A tiny valid content folder: an article, two cards, an image (and a booklet)."""
-    for folder in ("articles", "metaphors", "images"):
-        (root / folder).mkdir(parents=True, exist_ok=True)
-    (root / "practice.yml").write_text(PRACTICE, encoding="utf-8")
-    (root / "articles/artikel.md").write_text(ARTICLE, encoding="utf-8")
-    (root / "metaphors/kaart.md").write_text(CARD, encoding="utf-8")
-    (root / "metaphors/tweede.md").write_text(CARD.replace("order: 1", "order: 2"), encoding="utf-8")
-    (root / "images/beeld.svg").write_text(SVG, encoding="utf-8")
-    if booklet:
-        (root / "booklet.yml").write_text(BOOKLET, encoding="utf-8")
-    return root
 
 
 @pytest.fixture
