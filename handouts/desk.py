@@ -68,6 +68,10 @@ class Desk:
     request_rebuild: Callable[[], None] = lambda: None
     _render_lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def __post_init__(self) -> None:
+        # Flask resolves a relative file against the package, not the working folder.
+        self.out = self.out.resolve()
+
     def render(self, render_job: RenderJob) -> RenderResult:
         """Render on a warm worker (or here, one at a time, when there is a single worker)."""
         pool = self.workers.pool

@@ -136,13 +136,20 @@ def make_content(root: Path) -> Path:
 class Server:
     """``build.py serve`` in a subprocess on a free port; its output is kept for inspection."""
 
-    def __init__(self, content: Path, out: Path, *extra: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        content: Path,
+        out: Path,
+        *extra: str,
+        env: dict[str, str] | None = None,
+        cwd: Path = PROJECT,
+    ) -> None:
         command = [sys.executable, str(PROJECT / "build.py"), "serve", "--content", str(content)]
         command += ["--out", str(out), "--port", "0", "--jobs", "2", *extra]
-        self.out = out
+        self.out = cwd / out
         self.process = subprocess.Popen(
             command,
-            cwd=PROJECT,
+            cwd=cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -816,3 +823,22 @@ def test_a_warm_worker_reparses_the_stylesheet_only_when_a_style_file_changed(tm
         assert parsed() is not first
     finally:
         os.utime(style, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_relative_folders_serve_their_pictures_and_pdfs(tmp_path: Path) -> None:
+    """``python build.py serve`` in a practice's folder: --content and --out relative to it."""
+    make_content(tmp_path / "content")
+    running = Server(Path("content"), Path("dist"), cwd=tmp_path)
+    try:
+        status, _, body = get(running.url + "/")
+        assert status == 200
+        pictures = re.findall(r'src="(/thumb/[^"]+)"', body.decode())
+        assert pictures
+        for picture in pictures:
+            status, headers, _ = get(running.url + picture)
+            assert status == 200 and headers["Content-Type"] == "image/png", picture
+        status, headers, pdf = get(running.url + "/pdf/metaphors/glas.pdf")
+        assert status == 200 and pdf.startswith(b"%PDF")
+    finally:
+        assert running.stop() == 130
+    assert "Error" not in running.output, running.output
