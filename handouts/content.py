@@ -432,23 +432,29 @@ def load_practice(root: Path, out: Collector) -> Practice | None:
     interval = fields.integer("review_interval_months")
     if interval is not None and not 1 <= interval <= 120:
         fields.error("review_interval_months", "'review_interval_months' must be between 1 and 120")
-    logo = None
-    logo_ref = fields.text("logo")
-    if logo_ref is not None:
-        target = resolve_local(root, logo_ref, root)
-        if isinstance(target, str):
-            fields.error(
-                "logo", target.replace("image", "logo", 1), "give a path under content/, e.g. images/logo.svg"
-            )
-        elif target.suffix.lower() not in (".svg", ".png"):
-            fields.error(
-                "logo", f"logo '{shorten(logo_ref)}' is not an SVG or PNG file", "use an .svg or .png file"
-            )
-        else:
-            logo = target
+    logo = local_file(fields, "logo", root, "images/logo.svg")
+    if logo is not None and logo.suffix.lower() not in (".svg", ".png"):
+        fields.error(
+            "logo",
+            f"logo '{shorten(str(fields.text('logo')))}' is not an SVG or PNG file",
+            "use an .svg or .png file",
+        )
+        logo = None
     if not (fields.ok and name and phone and website and booking and blog):
         return None
     return Practice(name, phone, website, booking, blog, email, address, therapists, interval or 24, logo)
+
+
+def local_file(fields: Fields, key: str, root: Path, example: str) -> Path | None:
+    """A field naming a file inside the content folder (a logo, an illustration)."""
+    ref = fields.text(key)
+    if ref is None:
+        return None
+    target = resolve_local(root, ref, root)
+    if isinstance(target, str):
+        fields.error(key, target.replace("image", key, 1), f"give a path under content/, e.g. {example}")
+        return None
+    return target
 
 
 def _common(
@@ -510,18 +516,7 @@ def load_metaphor(
             did_you_mean(article, article_slugs)
             or "use the file name of an article in content/articles/, without .md",
         )
-    illustration = None
-    ill_ref = fields.text("illustration")
-    if ill_ref is not None:
-        target = resolve_local(root, ill_ref, root)
-        if isinstance(target, str):
-            fields.error(
-                "illustration",
-                target.replace("image", "illustration", 1),
-                "give a path under content/, e.g. images/glas.svg",
-            )
-        else:
-            illustration = target
+    illustration = local_file(fields, "illustration", root, "images/glas.svg")
     common["images"] = common["images"] + ((illustration,) if illustration else ())
     return Metaphor(
         **common,

@@ -238,13 +238,7 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, dict(error.headers), error.read()
+    return get_request(urllib.request.Request(url, headers=headers or {}))
 
 
 def raw_get(base: str, path: str) -> tuple[int, bytes, str]:
