@@ -119,8 +119,9 @@ def synthetic_catalogue_ms(out: Path, count: int, repeat: int) -> list[float]:
     """The catalogue page with ``count`` handouts, rendered in-process (Flask test client)."""
     sys.path.insert(0, str(PROJECT))
     from handouts.build import Workers
-    from handouts.catalogue import make
-    from handouts.desk import Desk, create_app
+    from handouts.desk.app import create_app
+    from handouts.desk.catalogue import make
+    from handouts.desk.state import Desk
 
     catalogue = make(PROJECT / "content", out)
     base = list(catalogue.entries)

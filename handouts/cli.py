@@ -184,7 +184,7 @@ def _run(options: argparse.Namespace) -> int:
         finally:
             workers.stop()
     if options.command == "serve":
-        from .serve import serve
+        from .desk.serve import serve
 
         return serve(
             options.content,

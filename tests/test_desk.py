@@ -758,8 +758,9 @@ def test_every_shipped_handout_is_listed_and_every_card_takes_a_personal_block(
 def test_the_therapist_is_chosen_from_the_practices_list(tmp_path: Path) -> None:
     """With ``therapists:`` in practice.yml the form offers those names, and only those."""
     from handouts.build import Workers
-    from handouts.catalogue import make
-    from handouts.desk import Desk, create_app
+    from handouts.desk.app import create_app
+    from handouts.desk.catalogue import make
+    from handouts.desk.state import Desk
 
     content = make_content(tmp_path / "content")
     out = tmp_path / "dist"

@@ -13,11 +13,11 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .html import long_date
-from .models import Content, Item, Metaphor, Personal, Practice
+from ..html import long_date
+from ..models import Content, Item, Metaphor, Personal, Practice
 
 if TYPE_CHECKING:
-    from .pdf import RenderJob
+    from ..pdf import RenderJob
 
 NOTE_MAX = 400  # characters
 NAME_MAX = 80
@@ -42,8 +42,8 @@ def record_line(items: Sequence[Item], personal: Personal) -> str:
 
 def job(key: str, data: Content, personal: Personal | None) -> RenderJob:
     """The render job of one handout, with the personal block when ``personal`` is given."""
-    from .build import make_job
-    from .html import render_item
+    from ..build import make_job
+    from ..html import render_item
 
     item = data.item(key)
     assert item is not None

@@ -16,12 +16,16 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
-from .build import UsageError, Workers, build
+from flask import Flask
+
+from ..build import Summary, UsageError, Workers, build
+from ..paths import display
+from ..progress import Progress
+from .app import create_app
 from .catalogue import make, record
-from .desk import Desk, create_app
-from .paths import display
-from .progress import Progress
+from .state import Desk
 
 USAGE, INTERRUPTED = 2, 130  # exit statuses, as the command line's
 ACCESS_ENV = "HANDOUTS_ACCESS_CODE"
@@ -46,24 +50,11 @@ def serve(
     port: int,
     access_code: str | None,
 ) -> int:
-    def say(text: str) -> None:
-        if not quiet:
-            print(text, file=sys.stderr, flush=True)
-
     code = access_code or os.environ.get(ACCESS_ENV) or None
-    if not is_loopback(host) and not code:
-        print(
-            f"handouts: error: --host {host} lets other computers reach the desk: it needs an access code\n"
-            f"    hint: add --access-code CODE, or set {ACCESS_ENV}; or serve this computer only "
-            "with --host 127.0.0.1",
-            file=sys.stderr,
-        )
+    refused = _refusal(content_dir, host, code)
+    if refused:
+        print(refused, file=sys.stderr)
         return USAGE
-    if not content_dir.is_dir():
-        print(f"handouts: error: content folder not found: {display(content_dir)}", file=sys.stderr)
-        return USAGE
-    import waitress
-
     # No access log, and waitress's own messages without request details.
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     workers = Workers(max(2, jobs or os.cpu_count() or 1))  # a pool: renders never block each other
@@ -74,18 +65,7 @@ def serve(
     server = None
     try:
         try:  # listen first: a port in use is said before anything is built
-            server = waitress.create_server(
-                create_app(desk, code),
-                host=host,
-                port=port,
-                threads=THREADS,
-                ident="handouts",
-                # Bodies over the app's limit (16 KB, a Dutch message) up to this one reach the app;
-                # both stay under inbuf_overflow, so waitress never spools a form to a temp file.
-                max_request_body_size=256 * 1024,
-                inbuf_overflow=512 * 1024,
-                clear_untrusted_proxy_headers=True,
-            )
+            server = _listen(create_app(desk, code), host, port)
         except OSError as exc:
             print(f"handouts: error: cannot serve on {host}:{port}: {exc.strerror}", file=sys.stderr)
             return USAGE
@@ -97,7 +77,8 @@ def serve(
         print(f"desk: http://{shown}:{server.effective_port}/ (Ctrl-C to stop)", file=sys.stderr, flush=True)
         server.run()
     except KeyboardInterrupt:
-        say("\ndesk stopped.")
+        if not quiet:
+            print("\ndesk stopped.", file=sys.stderr, flush=True)
     finally:
         stop.set()
         wake.set()
@@ -107,9 +88,40 @@ def serve(
     return INTERRUPTED
 
 
+def _refusal(content_dir: Path, host: str, code: str | None) -> str | None:
+    """Why the desk cannot start as asked (the error and its hint), or None."""
+    if not is_loopback(host) and not code:
+        return (
+            f"handouts: error: --host {host} lets other computers reach the desk: it needs an access code\n"
+            f"    hint: add --access-code CODE, or set {ACCESS_ENV}; or serve this computer only "
+            "with --host 127.0.0.1"
+        )
+    if not content_dir.is_dir():
+        return f"handouts: error: content folder not found: {display(content_dir)}"
+    return None
+
+
+def _listen(app: Flask, host: str, port: int) -> Any:
+    """A waitress server on ``host:port``, listening already (OSError: the port is taken)."""
+    import waitress
+
+    return waitress.create_server(
+        app,
+        host=host,
+        port=port,
+        threads=THREADS,
+        ident="handouts",
+        # Bodies over the app's limit (16 KB, a Dutch message) up to this one reach the app;
+        # both stay under inbuf_overflow, so waitress never spools a form to a temp file.
+        max_request_body_size=256 * 1024,
+        inbuf_overflow=512 * 1024,
+        clear_untrusted_proxy_headers=True,
+    )
+
+
 def _watch(desk: Desk, wake: threading.Event, quiet: bool) -> None:
     """``watch``'s loop, in a thread: every change wakes the build thread."""
-    from .watch import watch
+    from ..watch import watch
 
     def rebuild() -> int:
         wake.set()
@@ -143,22 +155,26 @@ def _rebuild(desk: Desk, reason: str, quiet: bool) -> None:
             summary = build(desk.content_dir, desk.out, workers=desk.workers, progress=progress)
         finally:
             progress.finish()
-        # Reported as run_build reports a build (which returns only the exit status).
-        for problem in summary.problems:
-            print(problem, file=sys.stderr)
-        for notice in sorted(summary.notices):
-            print(f"handouts: note: {notice}", file=sys.stderr)
         seconds = time.monotonic() - clock
-        if not quiet or summary.failed:
-            print(
-                f"{len(summary.built)} built, {len(summary.unchanged)} unchanged, "
-                f"{len(summary.failed)} failed in {seconds:.1f} s -> {display(desk.out)}/",
-                file=sys.stderr,
-                flush=True,
-            )
+        _report(summary, seconds, desk.out, quiet)
         desk.catalogue = make(desk.content_dir, desk.out)
         desk.history.append(record(summary, started, seconds, reason))
     except UsageError as exc:  # cannot happen for a full build; said plainly if it does
         print(f"handouts: error: {exc}", file=sys.stderr)
     finally:
         desk.building = False
+
+
+def _report(summary: Summary, seconds: float, out: Path, quiet: bool) -> None:
+    """A build's problems, notes and counts on stderr, as ``build`` reports them."""
+    for problem in summary.problems:
+        print(problem, file=sys.stderr)
+    for notice in sorted(summary.notices):
+        print(f"handouts: note: {notice}", file=sys.stderr)
+    if not quiet or summary.failed:
+        print(
+            f"{len(summary.built)} built, {len(summary.unchanged)} unchanged, "
+            f"{len(summary.failed)} failed in {seconds:.1f} s -> {display(out)}/",
+            file=sys.stderr,
+            flush=True,
+        )

@@ -12,10 +12,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import Summary, load
-from .markup import tips
-from .models import Article, Content, Metaphor, Output, Problem
-from .report import Review, make_report
+from ..build import Summary, load
+from ..markup import tips
+from ..models import Article, Content, Metaphor, Output, Problem
+from ..report import ItemReport, Review, make_report
 from .thumbs import thumbnails
 
 KIND_LABELS = {"metaphors": "Kaart", "articles": "Artikel", "booklet": "Boekje"}
@@ -101,59 +101,19 @@ def _search_text(*parts: str) -> str:
 def make(content_dir: Path, out: Path) -> Catalogue:
     """The catalogue of what is built in ``out`` from ``content_dir`` (a PDF missing: not listed)."""
     data = load(content_dir)
-    files: set[str] = set()
-    entries: dict[str, Entry] = {}
-
-    def pages(name: str) -> tuple[str, ...]:
-        paths = thumbnails(out, name)
-        relative = tuple(str(p.relative_to(out)) for p in paths)
-        files.update(relative)
-        files.add(name)
-        return relative
-
+    files: set[str] = set()  # filled in by _pages and the entries: what the desk may serve
     report = make_report(data)
     reports = {item.key: item for item in report.items}
     items: list[Metaphor | Article] = [
         *sorted(data.metaphors.values(), key=lambda m: (m.order or 999, m.title)),
         *sorted(data.articles.values(), key=lambda a: a.title),
     ]
-    for item in items:
-        if not (out / f"{item.key}.pdf").is_file():
-            continue
-        tags = item.tags
-        entries[item.key] = Entry(
-            key=item.key,
-            kind=item.kind,
-            title=item.title,
-            summary=item.summary,
-            tags=tags,
-            search=_search_text(item.title, item.summary, " ".join(tags), KIND_LABELS[item.kind], item.body),
-            thumbs=pages(f"{item.key}.pdf"),
-            tips=tips(item.body) if isinstance(item, Metaphor) else (),
-            version=item.version,
-            review=reports[item.key].review,
-            reading_ease=reports[item.key].reading_ease,
-            misses=tuple(MISSES[m] for m in reports[item.key].misses()) if item.kind == "metaphors" else (),
-            translations=tuple(
-                (LANGUAGE_NAMES.get(lang, lang), pdf)
-                for lang in sorted(LANGUAGE_NAMES)
-                if (pdf := Output(item.kind, item.slug, lang).files[0]) and (out / pdf).is_file()
-            ),
-        )
-        files.update(pdf for _, pdf in entries[item.key].translations)
-    booklet = None
-    booklet_files = Output("booklet").files
-    if data.booklet is not None and all((out / name).is_file() for name in booklet_files):
-        booklet = Entry(
-            key="booklet",
-            kind="booklet",
-            title=data.booklet.title,
-            summary=data.booklet.subtitle or "",
-            tags=(),
-            search=_search_text(data.booklet.title, data.booklet.subtitle or "", "boekje"),
-            thumbs=pages("booklet.pdf"),
-        )
-        files.update(booklet_files)
+    entries = {
+        item.key: _item_entry(item, reports[item.key], out, files)
+        for item in items
+        if (out / f"{item.key}.pdf").is_file()
+    }
+    booklet = _booklet_entry(data, out, files)
     return Catalogue(
         content=data,
         review_months=report.review_interval_months,
@@ -162,6 +122,55 @@ def make(content_dir: Path, out: Path) -> Catalogue:
         booklet=booklet,
         files=frozenset(files),
         by_key=entries,
+    )
+
+
+def _pages(out: Path, name: str, files: set[str]) -> tuple[str, ...]:
+    """The page thumbnails of ``out/name``, relative to ``out``; the PDF and they go into ``files``."""
+    relative = tuple(str(p.relative_to(out)) for p in thumbnails(out, name))
+    files.update(relative)
+    files.add(name)
+    return relative
+
+
+def _item_entry(item: Metaphor | Article, report: ItemReport, out: Path, files: set[str]) -> Entry:
+    translations = tuple(
+        (LANGUAGE_NAMES.get(lang, lang), pdf)
+        for lang in sorted(LANGUAGE_NAMES)
+        if (pdf := Output(item.kind, item.slug, lang).files[0]) and (out / pdf).is_file()
+    )
+    files.update(pdf for _, pdf in translations)
+    return Entry(
+        key=item.key,
+        kind=item.kind,
+        title=item.title,
+        summary=item.summary,
+        tags=item.tags,
+        search=_search_text(item.title, item.summary, " ".join(item.tags), KIND_LABELS[item.kind], item.body),
+        thumbs=_pages(out, f"{item.key}.pdf", files),
+        tips=tips(item.body) if isinstance(item, Metaphor) else (),
+        version=item.version,
+        review=report.review,
+        reading_ease=report.reading_ease,
+        misses=tuple(MISSES[m] for m in report.misses()) if item.kind == "metaphors" else (),
+        translations=translations,
+    )
+
+
+def _booklet_entry(data: Content, out: Path, files: set[str]) -> Entry | None:
+    """The booklet, when it is configured and all its PDFs are built."""
+    booklet_files = Output("booklet").files
+    if data.booklet is None or not all((out / name).is_file() for name in booklet_files):
+        return None
+    files.update(booklet_files)
+    return Entry(
+        key="booklet",
+        kind="booklet",
+        title=data.booklet.title,
+        summary=data.booklet.subtitle or "",
+        tags=(),
+        search=_search_text(data.booklet.title, data.booklet.subtitle or "", "boekje"),
+        thumbs=_pages(out, "booklet.pdf", files),
     )
 
 

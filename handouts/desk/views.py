@@ -1,0 +1,266 @@
+"""The desk's pages, forms and files: one Blueprint of small views.
+
+Every view finds the desk's state with ``current_desk()``. Only the files the catalogue lists
+are served: no path from a request ever reaches the disk.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from typing import Any
+from urllib.parse import quote
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+
+from ..models import Metaphor
+from .catalogue import Entry
+from .forms import AccessForm, PersonalForm, RebuildForm, SeveralForm
+from .personal import NAME_MAX, NOTE_MAX, Personal, cut_advice, job, merge, record_line, therapists
+from .state import current_desk
+
+ACCESS_CODE = "DESK_ACCESS_CODE"  # app.config: the practice's access code, or None
+MAX_SEVERAL = 20  # handouts printed together at most
+log = logging.getLogger("handouts.desk")
+desk = Blueprint("desk", __name__)
+
+
+class FormError(Exception):
+    """Input the desk cannot print: a message per form field, in Dutch."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("invalid form")
+        self.errors = errors
+
+
+def wants_json() -> bool:
+    """The page's script asks for JSON (errors as data); a browser without it gets a page."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+# ---------------------------------------------------------------------------- access
+
+
+@desk.route("/toegang", methods=["GET", "POST"])
+def access() -> Any:
+    target = request.args.get("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    form = AccessForm(current_app.config[ACCESS_CODE])
+    if not form.is_submitted():
+        return render_template("access.html", error=None, next=target)
+    if form.validate():
+        session["access"] = True
+        return redirect(target)
+    time.sleep(1)  # guessing codes goes slowly
+    return render_template("access.html", error=form.code.errors[-1], next=target), 401
+
+
+# ---------------------------------------------------------------------------- pages
+
+
+@desk.get("/")
+def catalogue() -> Any:
+    return render_template("catalogue.html", catalogue=current_desk().catalogue)
+
+
+@desk.get("/handout/<kind>/<slug>")
+def item(kind: str, slug: str) -> Any:
+    return render_template("item.html", entry=_entry(kind, slug), **_form_context())
+
+
+@desk.post("/handout/<kind>/<slug>")
+def personalise(kind: str, slug: str) -> Any:
+    entry = _entry(kind, slug)
+    form = PersonalForm(therapists=_therapists(), tip_count=len(entry.tips))
+    return _print_or_explain(form, [entry], f"{entry.slug}.pdf", "item.html", entry=entry)
+
+
+@desk.get("/samen")
+def several() -> Any:
+    entries = _chosen(request.args.getlist("item"))
+    return render_template("several.html", entries=entries, **_form_context())
+
+
+@desk.post("/samen")
+def several_print() -> Any:
+    form = SeveralForm(therapists=_therapists())
+    entries = _chosen(form.items.data)
+    return _print_or_explain(form, entries, "handouts-samen.pdf", "several.html", entries=entries)
+
+
+@desk.get("/boekje")
+def booklet() -> Any:
+    entry = current_desk().catalogue.booklet
+    if entry is None:
+        abort(404)
+    return render_template("booklet.html", entry=entry)
+
+
+@desk.get("/inhoud")
+def staff() -> Any:
+    state = current_desk()
+    return render_template(
+        "staff.html",
+        catalogue=state.catalogue,
+        history=list(reversed(state.history)),
+        last=state.history[-1] if state.history else None,
+        building=state.building,
+        queued=request.args.get("opnieuw") == "1",
+    )
+
+
+@desk.post("/inhoud/opnieuw")
+def rebuild() -> Any:
+    if not RebuildForm().validate_on_submit():
+        abort(400)
+    state = current_desk()
+    state.reason = "knop Opnieuw bouwen"
+    state.request_rebuild()
+    return redirect(url_for("desk.staff", opnieuw=1), code=303)
+
+
+# ---------------------------------------------------------------------------- files: only these
+
+
+@desk.get("/pdf/<path:name>")
+def pdf(name: str) -> Any:
+    return _send_pdf(name, attachment=False)
+
+
+@desk.get("/download/<path:name>")
+def download(name: str) -> Any:
+    return _send_pdf(name, attachment=True)
+
+
+@desk.get("/thumb/<path:name>")
+def thumb(name: str) -> Any:
+    state = current_desk()
+    if name not in state.catalogue.files or not name.endswith(".png"):
+        abort(404)
+    return send_file(state.out / name, mimetype="image/png", max_age=3600)
+
+
+def _send_pdf(name: str, attachment: bool) -> Any:
+    state = current_desk()
+    if name not in state.catalogue.files or not name.endswith(".pdf"):
+        abort(404)
+    return send_file(
+        state.out / name,
+        mimetype="application/pdf",
+        as_attachment=attachment,
+        download_name=name.replace("/", "-"),
+        max_age=0,
+    )
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _entry(kind: str, slug: str) -> Entry:
+    entry = current_desk().catalogue.by_key.get(f"{kind}/{slug}")
+    if entry is None:
+        abort(404)
+    return entry
+
+
+def _chosen(keys: list[str]) -> list[Entry]:
+    by_key = current_desk().catalogue.by_key
+    entries = [by_key[k] for k in dict.fromkeys(keys) if k in by_key]
+    if not entries:
+        abort(404)
+    return entries[:MAX_SEVERAL]
+
+
+def _items(entries: list[Entry]) -> list[Any]:
+    content = current_desk().catalogue.content
+    assert content is not None
+    return [content.item(e.key) for e in entries]
+
+
+def _therapists() -> tuple[str, ...]:
+    content = current_desk().catalogue.content
+    return therapists(content.practice if content else None)
+
+
+def _form_context() -> dict[str, Any]:
+    """What the personal form needs to be shown, empty."""
+    return {
+        "therapists": _therapists(),
+        "today": datetime.date.today().isoformat(),
+        "note_max": NOTE_MAX,
+        "name_max": NAME_MAX,
+        "values": {},
+        "errors": {},
+    }
+
+
+def _print_or_explain(
+    form: PersonalForm, chosen: list[Entry], filename: str, template: str, **context: Any
+) -> Any:
+    """The personalised PDF; or the form again with what to change (422)."""
+    try:
+        if not form.validate():
+            raise FormError(form.messages())
+        personal = form.personal()
+        pdf = _print(chosen, personal)
+    except FormError as exc:
+        return _form_errors(exc, template, **context)
+    return _pdf_response(pdf, filename, record_line(_items(chosen), personal))
+
+
+def _form_errors(exc: FormError, template: str, **context: Any) -> Any:
+    """The form again, filled in as sent, with a message at each field (JSON for the script)."""
+    if wants_json():
+        return jsonify(errors=exc.errors), 422
+    form = _form_context()
+    form["values"] = {
+        "naam": request.form.get("naam", ""),
+        "datum": request.form.get("datum", ""),
+        "therapeut": request.form.get("therapeut", ""),
+        "notitie": request.form.get("notitie", ""),
+        "tips": request.form.getlist("tip"),
+    }
+    form["errors"] = exc.errors
+    return render_template(template, **context, **form), 422
+
+
+def _print(entries: list[Entry], personal: Personal) -> bytes:
+    """The first handout personalised, the others as built, as one PDF."""
+    state = current_desk()
+    content = state.catalogue.content
+    assert content is not None
+    first = entries[0]
+    result = state.render(job(first.key, content, personal))
+    if result.outputs is None:
+        if result.pages > 1 and isinstance(content.item(first.key), Metaphor):
+            raise FormError({"notitie": cut_advice(result.overflow_mm, personal.note)})
+        log.error("desk: personalised %s did not render (%d problem(s))", first.key, len(result.problems))
+        raise FormError(
+            {"form": "Deze handout kon niet gemaakt worden. Vraag het na bij wie de inhoud beheert."}
+        )
+    pdfs = [result.outputs[0][1]]
+    pdfs += [(state.out / e.pdf).read_bytes() for e in entries[1:]]
+    if len(pdfs) == 1:
+        return pdfs[0]
+    return merge(pdfs, f"Handouts - {state.practice_name}")
+
+
+def _pdf_response(pdf: bytes, filename: str, record: str) -> Response:
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["X-Meegegeven"] = quote(record)
+    return response
