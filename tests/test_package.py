@@ -75,6 +75,25 @@ def test_the_installed_package_carries_its_templates_styles_and_fonts(installed:
     assert len(list((installed.parent / "new").rglob("*.md"))) == 2
 
 
+def test_the_installed_package_serves_the_desk_with_its_pages_and_styles(
+    installed: Path, tmp_path: Path
+) -> None:
+    """The desk's modules travel in the wheel (handouts.desk), and find their pages and styles."""
+    script = (
+        "import pathlib, sys\n"
+        "from handouts.build import Workers\n"
+        "from handouts.desk.app import create_app\n"
+        "from handouts.desk.state import Desk\n"
+        "client = create_app(Desk(pathlib.Path('content'), pathlib.Path('dist'), Workers(1))).test_client()\n"
+        "page = client.get('/')\n"
+        "style = client.get('/desk/desk.css')\n"
+        "print(page.status_code, style.status_code, 'Er zijn nog geen handouts gebouwd' in page.text)\n"
+    )
+    done = run([installed / "bin" / "python", "-c", script], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["200", "200", "True"], done.stdout
+
+
 def test_the_wheel_builds_the_shipped_content_into_the_same_bytes(
     installed: Path, built: Path, tmp_path: Path
 ) -> None:
