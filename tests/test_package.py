@@ -80,7 +80,7 @@ def test_the_installed_package_serves_the_desk_with_its_pages_and_styles(
 ) -> None:
     """The desk's modules travel in the wheel (handouts.desk), and find their pages and styles."""
     script = (
-        "import pathlib, sys\n"
+        "import pathlib\n"
         "from handouts.build import Workers\n"
         "from handouts.desk.app import create_app\n"
         "from handouts.desk.state import Desk\n"
