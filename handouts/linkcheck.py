@@ -4,8 +4,8 @@ The only part of handouts that goes online; a build never does. The addresses ar
 handouts print: the practice's website (every footer) and booking link (every handout), each
 handout's "read more" QR code as ``links.item_links`` chooses it (the article's ``url``, a
 card's article's, else the blog), and web links written in the text. Each is fetched once
-(HEAD, then GET when HEAD is refused), a few at a time, with a short timeout, following
-redirects. The result is a list of warnings against the file and line the address is written
+(HEAD, then GET when HEAD is refused or fails), a few at a time, with a short timeout,
+following redirects. The result is a list of warnings against the file and line the address is written
 on, and is saved in the output folder (``.links.json``) for the desk's "Inhoud" page.
 """
 
@@ -31,7 +31,6 @@ from .paths import display
 
 RESULT_FILE = ".links.json"  # in the output folder: the last check, for the desk
 STATES = ("ok", "dead", "unreachable", "redirected")
-REFUSED_HEAD = (405, 501)  # HEAD not allowed / not implemented: ask again with GET
 URL_RE = re.compile(r"""https?://[^\s<>()\[\]{}"'`]+""")
 TRAILING = ".,;:!?*_"  # punctuation after an address in a sentence, or Markdown emphasis
 TEXT_LINK = "link in the text"
@@ -185,13 +184,19 @@ def check_links(found: Sequence[Address], timeout: float = 5.0, workers: int = 4
 
 
 def _fetch(client: Any, url: str, timeout: float) -> LinkResult:
-    """One address: HEAD (GET when HEAD is refused), redirects followed, classified."""
+    """One address: HEAD, redirects followed, classified.
+
+    A HEAD answered with 400 or more is asked again with GET, and the GET decides: servers
+    that do not allow HEAD say 405 or 501, and some firewalls and site builders answer a HEAD
+    with 403 or 404 for a page that a browser sees fine. A false "dead" would make staff
+    change an address that works.
+    """
     import httpx
 
     blank = Address(url, "", None, "")
     try:
         response = client.head(url)
-        if response.status_code in REFUSED_HEAD:
+        if response.status_code >= 400:
             with client.stream("GET", url) as streamed:  # the status is enough: no body read
                 response = streamed
     except httpx.TimeoutException:
@@ -321,13 +326,14 @@ def run_links(
     timeout: float = 5.0,
     workers: int = 4,
     now: datetime.datetime | None = None,
+    quiet: bool = False,
 ) -> int:
     """``check --links``: fetch, print the warnings and a summary, save the result; returns 0.
 
     Every outcome is a warning, none an error: a page that is down for an hour, or a computer
     that is offline, says nothing about the content, and the content check decides the exit
     status of ``check``. When no address at all could be reached, the summary says the computer
-    is probably offline.
+    is probably offline. ``quiet``: print nothing (the result is still saved).
     """
     found = addresses(content_dir)
     if not found:
@@ -335,12 +341,14 @@ def run_links(
         return 0
     results = check_links(found, timeout, workers)
     report = LinkReport(now or datetime.datetime.now(datetime.UTC), tuple(results))
+    save_report(out_dir, report)
+    if quiet:
+        return 0
     _print(report.problems)
     print(report.summary, file=sys.stderr)
     counts = report.counts
     if counts["unreachable"] == sum(counts.values()):
         print("None of them could be reached: is this computer online?", file=sys.stderr)
-    save_report(out_dir, report)
     return 0
 
 

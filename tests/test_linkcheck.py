@@ -57,7 +57,9 @@ def _handler(site: Site, release: threading.Event) -> type[BaseHTTPRequestHandle
                 self._send(301, location=redirects[self.path])
             elif self.path == "/no-head" and head:
                 self._send(405)
-            elif self.path in ("/", "/ok", "/page", "/no-head"):
+            elif self.path == "/head-404" and head:  # a firewall that dislikes HEAD
+                self._send(404)
+            elif self.path in ("/", "/ok", "/page", "/no-head", "/head-404"):
                 self._send(200)
             elif self.path == "/broken":
                 self._send(500)
@@ -128,7 +130,7 @@ def _content(tmp_path: Path, site: Site) -> Path:
     article_two = SAMPLE["articles/artikel-twee.md"].replace(
         "date: 2024-03-01\n", f"date: 2024-03-01\nurl: {site.base}/never\n"
     ) + (
-        f"\nMeer lezen: {site.base}/moved, of <{site.base}/no-head>.\n\n"
+        f"\nMeer lezen: {site.base}/moved, of <{site.base}/no-head> en {site.base}/head-404.\n\n"
         f"Oud: [de oude pagina]({site.base}/old-page) en {site.refused}.\n"
     )
     return make_content(
@@ -204,12 +206,22 @@ def test_warnings_name_file_and_line_of_each_bad_address(
     ]
     assert sorted(shown) == sorted(expected)
     assert all("hint: " in str(p) for p in report.problems)
-    assert report.counts == {"ok": 3, "dead": 2, "unreachable": 2, "redirected": 2}
-    # each address asked once (HEAD), GET only where HEAD was refused, plus the redirects' targets
+    assert report.counts == {"ok": 4, "dead": 2, "unreachable": 2, "redirected": 2}
+    # each address asked once (HEAD), again with GET where HEAD failed, plus the redirects' targets
     asked = sorted((method, path) for host, method, path in site.requests if host == "127.0.0.1")
     assert asked == sorted(
-        [("HEAD", p) for p in ("/", "/away", "/broken", "/gone", "/moved", "/ok", "/never")]
-        + [("HEAD", "/no-head"), ("GET", "/no-head"), ("HEAD", "/old-page"), ("HEAD", "/")]
+        [
+            ("HEAD", p)
+            for p in ("/", "/away", "/broken", "/gone", "/moved", "/ok", "/never", "/no-head", "/head-404")
+        ]
+        + [
+            ("GET", "/no-head"),
+            ("GET", "/head-404"),
+            ("GET", "/broken"),
+            ("GET", "/gone"),
+            ("HEAD", "/old-page"),
+            ("HEAD", "/"),
+        ]
     )
     assert [(m, p) for h, m, p in site.requests if h == "127.0.0.2"] == [("HEAD", "/page")]
     hosts = {address[0] for address in connections if isinstance(address, tuple)}
@@ -225,11 +237,11 @@ def test_run_links_prints_summary_saves_the_result_and_exits_0(
     err = capsys.readouterr().err
     assert "booking_url " in err and "answers 404 Not Found" in err
     assert err.splitlines()[-1] == (
-        "9 address(es) checked: 3 ok, 2 dead, 2 unreachable, 2 redirected elsewhere."
+        "10 address(es) checked: 4 ok, 2 dead, 2 unreachable, 2 redirected elsewhere."
     )
     saved = last_report(out)
     assert saved is not None and saved.checked_at == when
-    assert saved.counts == {"ok": 3, "dead": 2, "unreachable": 2, "redirected": 2}
+    assert saved.counts == {"ok": 4, "dead": 2, "unreachable": 2, "redirected": 2}
     assert [str(p) for p in saved.problems] == [str(p) for p in LinkReport(when, saved.results).problems]
     assert len(saved.problems) == 6
     assert not [p for p in out.iterdir() if p.name != linkcheck.RESULT_FILE]  # no temporary file left
@@ -276,3 +288,40 @@ def test_a_build_makes_no_network_connection(tmp_path: Path, monkeypatch: pytest
     with socket.socket() as probe, pytest.raises(OSError):  # the guard was in place
         probe.connect(("192.0.2.1", 80))
     assert tried == [("192.0.2.1", 80)]
+
+
+def test_the_desk_part_shows_the_last_result_with_its_date(tmp_path: Path) -> None:
+    import re
+
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from handouts.paths import DESK_TEMPLATES
+
+    env = Environment(loader=FileSystemLoader(DESK_TEMPLATES), autoescape=True, undefined=StrictUndefined)
+    part = env.get_template("_links.html")
+
+    def text(links: LinkReport | None) -> str:
+        return " ".join(re.sub(r"<[^>]+>", "", part.render(links=links)).split())
+
+    assert "Nog nooit nagekeken." in text(None)
+    when = datetime.datetime(2026, 12, 6, 20, 30, tzinfo=datetime.UTC)
+    dead = linkcheck.LinkResult(
+        Address("https://www.proef.example/weg", "content/practice.yml", 5, "booking_url", ("booklet",)),
+        "dead",
+        404,
+        "https://www.proef.example/weg",
+        "404 Not Found",
+    )
+    fine = linkcheck.LinkResult(
+        Address("https://www.proef.example", "content/practice.yml", 3, "website"), "ok"
+    )
+    linkcheck.save_report(tmp_path, LinkReport(when, (dead, fine)))
+    shown = text(last_report(tmp_path))
+    local = when.astimezone().strftime("%d-%m-%Y %H:%M")
+    assert f"Laatst nagekeken: {local}: 2 adressen, 1 in orde, 1 dood, 0 onbereikbaar" in shown
+    assert (
+        "content/practice.yml:5 waarschuwing booking_url https://www.proef.example/weg answers 404 Not Found"
+        in shown
+    )
+    assert "Elk adres" not in shown
+    assert "Elk adres op een QR-code of in de tekst werkt." in text(LinkReport(when, (fine,)))
