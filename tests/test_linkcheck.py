@@ -325,3 +325,22 @@ def test_the_desk_part_shows_the_last_result_with_its_date(tmp_path: Path) -> No
     )
     assert "Elk adres" not in shown
     assert "Elk adres op een QR-code of in de tekst werkt." in text(LinkReport(when, (fine,)))
+
+
+def test_a_translated_card_leads_to_the_translated_article_when_it_is_online(tmp_path: Path) -> None:
+    article = SAMPLE["articles/artikel-een.md"].replace(
+        "url: https://www.proef.example/blog/artikel-een", "url: https://www.proef.example/fr/article-un"
+    )
+    content = make_content(
+        tmp_path,
+        {
+            "articles/artikel-een.fr.md": article,
+            "metaphors/kaart-een.fr.md": SAMPLE["metaphors/kaart-een.md"],
+            "metaphors/kaart-twee.fr.md": SAMPLE["metaphors/kaart-twee.md"],
+        },
+    )
+    found = {a.url: a for a in addresses(content)}
+    french = found["https://www.proef.example/fr/article-un"]
+    assert (french.file, french.field) == (display(content / "articles" / "artikel-een.fr.md"), "url")
+    assert set(french.used_by) == {"fr/articles/artikel-een", "fr/metaphors/kaart-een"}
+    assert "fr/metaphors/kaart-twee" in found["https://www.proef.example/blog"].used_by
