@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .models import Problem, Severity
+from .models import ERROR, WARNING, Problem, Severity
 from .paths import display
 
 # YAML errors found far from their cause (an unclosed quote, at the end of the text):
@@ -90,12 +90,12 @@ class Collector:
         self.problems: list[Problem] = []
 
     def add(
-        self, path: Path, line: int | None, message: str, hint: str = "", severity: Severity = "error"
+        self, path: Path, line: int | None, message: str, hint: str = "", severity: Severity = ERROR
     ) -> None:
         self.problems.append(Problem(display(path), line, message, hint, severity))
 
     def warn(self, path: Path, line: int | None, message: str, hint: str = "") -> None:
-        self.add(path, line, message, hint, "warning")
+        self.add(path, line, message, hint, WARNING)
 
     def has_errors(self, path: Path) -> bool:
         """The one rule of validity: a file with an error makes nothing."""

@@ -18,6 +18,8 @@ METAPHORS: Kind = "metaphors"
 BOOKLET: OutputKind = "booklet"
 STANDARD: Variant = "standard"
 LARGE: Variant = "large"
+ERROR: Severity = "error"
+WARNING: Severity = "warning"
 KINDS: tuple[Kind, ...] = (ARTICLES, METAPHORS)
 VARIANTS: tuple[Variant, ...] = (STANDARD, LARGE)
 DEFAULT_LANG = "nl"
@@ -49,7 +51,7 @@ class Problem:
     line: int | None
     message: str
     hint: str = ""
-    severity: Severity = "error"
+    severity: Severity = ERROR
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -60,7 +62,7 @@ class Problem:
 
     @property
     def is_error(self) -> bool:
-        return self.severity == "error"
+        return self.severity == ERROR
 
 
 @dataclass(frozen=True, order=True)
@@ -109,7 +111,7 @@ class Output:
     @property
     def stylesheet(self) -> str:
         """The stylesheet in styles/ that lays it out."""
-        return {"articles": "article.css", "metaphors": "card.css", "booklet": "booklet.css"}[self.kind]
+        return {ARTICLES: "article.css", METAPHORS: "card.css", BOOKLET: "booklet.css"}[self.kind]
 
     @property
     def stylesheets(self) -> tuple[str, ...]:
@@ -182,9 +184,9 @@ class _ItemBase:
     text: str  # the whole source file, for finding the line of a render-time problem
     lang: str
     digest: str  # sha256 of the source file: names the edition given to a patient
-    reviewed: datetime.date | None
-    reviewed_by: str | None
     images: tuple[Path, ...]
+    reviewed: datetime.date | None = None
+    reviewed_by: str | None = None
 
     @property
     def output(self) -> Output:
@@ -206,7 +208,7 @@ class _ItemBase:
 class Article(_ItemBase):
     author: str | None = None
     date: datetime.date | None = None
-    key_points: tuple[str, ...] = ()
+    key_points: tuple[str, ...]
     url: str | None = None
     subtitle: str | None = None
     tags: tuple[str, ...] = ()

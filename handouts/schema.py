@@ -118,7 +118,7 @@ ARTICLE = Schema(
         FieldSpec("date", "date", 'printed as "juni 2025" only when given'),
         FieldSpec("url", "url", "the QR code (else the practice's blog_url)"),
         _text("subtitle", "printed under the title"),
-        FieldSpec("tags", "words", "for finding it at the desk", default=()),
+        FieldSpec("tags", "words", "more words the desk's search finds it by", default=()),
         *REVIEW,
     ),
 )
@@ -132,7 +132,7 @@ METAPHOR = Schema(
         FieldSpec("illustration", "file", "the drawing on the card", example="images/glas.svg"),
         _text("illustration_alt", "what a screen reader says for the drawing"),
         FieldSpec("order", "integer", "its position in the series (0 to 9999)", default=0),
-        FieldSpec("tags", "words", "for finding it at the desk", default=()),
+        FieldSpec("tags", "words", "more words the desk's search finds it by", default=()),
         *REVIEW,
     ),
 )
@@ -142,7 +142,7 @@ BOOKLET = Schema(
     (
         _text("title", "on the cover", required=True),
         _text("subtitle", "on the cover"),
-        FieldSpec("intro", "text", "the first page's text", default=""),
+        FieldSpec("intro", "text", "the text after the cover (Markdown)", default=""),
         FieldSpec("sections", "sections", "each a title and its items, in reading order", required=True),
     ),
 )
