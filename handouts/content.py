@@ -1,5 +1,7 @@
 """Load and validate a content folder, collecting every problem in one pass.
 
+``load`` is the first layer of the verdict (``verdict``). The fields are declared in
+``schema``; booklet.yml is read in ``loaders``, practice.yml and the items here.
 One rule decides validity: an item whose file has an error makes nothing (its last good PDF
 is kept); everything else builds. Nothing here renders: this module is cheap to import (no
 Markdown, Jinja2 or WeasyPrint), so ``check`` and no-op builds stay fast.
@@ -29,7 +31,7 @@ from .frontmatter import (
     shorten,
     split_front_matter,
 )
-from .loaders import load_booklet, load_practice
+from .loaders import load_booklet
 from .models import (
     ARTICLES,
     DEFAULT_LANG,
@@ -41,13 +43,14 @@ from .models import (
     Kind,
     Metaphor,
     Output,
+    Practice,
     Problem,
     booklet_file,
     line_of,
 )
 from .paths import display, missing_files
-from .schema import ARTICLE, METAPHOR, Fields, Schema, read
-from .starter import warn_examples
+from .schema import ARTICLE, METAPHOR, PRACTICE, Fields, FieldSpec, Schema, read
+from .starter import warn_examples, warn_placeholders
 from .theme import load_theme
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -364,6 +367,55 @@ def _raster_problem(data: bytes, suffix: str) -> str | None:
     return None
 
 
+def load_practice(root: Path, out: Collector) -> Practice | None:
+    path = root / "practice.yml"
+    if not path.is_file():
+        out.add(path, None, "practice.yml is missing", "create it with name, phone, website and booking_url")
+        return None
+    text = read_text(path, out)
+    parsed = parse_mapping(path, text, 1, out) if text is not None else None
+    if parsed is None:
+        return None
+    fields = Fields(path, *parsed, PRACTICE, out, line=1)
+    warn_placeholders(path, fields.values, fields.lines, out)
+    v = read(fields, PRACTICE, functools.partial(local_file, root=root))
+    if not 1 <= v["review_interval_months"] <= 120:
+        fields.error("review_interval_months", "'review_interval_months' must be between 1 and 120")
+    if v["logo"] is not None and v["logo"].suffix.lower() not in (".svg", ".png"):
+        fields.error(
+            "logo",
+            f"logo '{shorten(str(fields.text('logo')))}' is not an SVG or PNG file",
+            "use an .svg or .png file",
+        )
+    if not fields.ok:
+        return None
+    return Practice(
+        name=v["name"],
+        phone=v["phone"],
+        website=v["website"],
+        booking_url=v["booking_url"],
+        blog_url=v["blog_url"],
+        email=v["email"],
+        address=v["address"],
+        therapists=v["therapists"],
+        review_interval_months=v["review_interval_months"],
+        logo=v["logo"],
+    )
+
+
+def local_file(fields: Fields, spec: FieldSpec, root: Path) -> Path | None:
+    """A field naming a file inside the content folder (a logo, an illustration)."""
+    ref = fields.text(spec.name)
+    if ref is None:
+        return None
+    target = resolve_local(root, ref, root)
+    if isinstance(target, str):
+        hint = f"give a path under content/, e.g. {spec.example}"
+        fields.error(spec.name, target.replace("image", spec.name, 1), hint)
+        return None
+    return target
+
+
 ItemT = TypeVar("ItemT", Article, Metaphor)
 
 
@@ -375,7 +427,7 @@ def _front_matter(
     if parsed is None:
         return None
     fields = Fields(source.path, *parsed, schema, out, line=1)
-    return fields, read(fields, schema, root)
+    return fields, read(fields, schema, functools.partial(local_file, root=root))
 
 
 def _item(model: type[ItemT], source: Source, name: tuple[str, str], v: dict[str, Any], **own: Any) -> ItemT:

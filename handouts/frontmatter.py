@@ -218,29 +218,8 @@ def compose_mapping(
     """``parse_mapping``, and the YAML node of each value (for the lines inside it)."""
     try:
         node = yaml.compose(text, Loader=_Loader)
-    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
-        out.add(
-            path,
-            first_line + text[: exc.position].count("\n"),
-            f"contains the control character U+{exc.character:04X}"
-            if isinstance(exc.character, int)
-            else "contains a character that is not allowed",
-            "remove it; it is invisible in most editors: retype the line",
-        )
-        return None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        context, context_mark = getattr(exc, "context", None) or "", getattr(exc, "context_mark", None)
-        if context in YAML_BEGINS and context_mark is not None:
-            mark, problem = context_mark, f"{problem} {YAML_BEGINS[context]}"
-        line = first_line + mark.line if mark is not None else first_line
-        out.add(
-            path,
-            line,
-            f"invalid YAML: {shorten(problem, 120)}",
-            "check the indentation and put quotes around text containing ': ' or '#'",
-        )
+        out.add(path, *_yaml_problem(exc, text, first_line))
         return None
     except RecursionError:
         out.add(path, first_line, "invalid YAML: nested too deeply", "write one 'name: value' per line")
@@ -286,6 +265,26 @@ def compose_mapping(
             continue
         nodes[key] = value_node
     return values, lines, nodes
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str, first_line: int) -> tuple[int, str, str]:
+    """The line, message and hint for YAML that cannot be read."""
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
+        message = (
+            f"contains the control character U+{exc.character:04X}"
+            if isinstance(exc.character, int)
+            else "contains a character that is not allowed"
+        )
+        line = first_line + text[: exc.position].count("\n")
+        return line, message, "remove it; it is invisible in most editors: retype the line"
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context, context_mark = getattr(exc, "context", None) or "", getattr(exc, "context_mark", None)
+    if context in YAML_BEGINS and context_mark is not None:
+        mark, problem = context_mark, f"{problem} {YAML_BEGINS[context]}"
+    line = first_line + mark.line if mark is not None else first_line
+    hint = "check the indentation and put quotes around text containing ': ' or '#'"
+    return line, f"invalid YAML: {shorten(problem, 120)}", hint
 
 
 class BadValueError(Exception):

@@ -1,6 +1,6 @@
-"""The loaders of the content folder's two YAML files: practice.yml and booklet.yml.
+"""The loader of booklet.yml (and its translations: booklet.fr.yml).
 
-Their fields are declared in ``schema``; every problem goes to a ``Collector``, never raised.
+Its fields are declared in ``schema``; every problem goes to a ``Collector``, never raised.
 """
 
 from __future__ import annotations
@@ -10,58 +10,11 @@ from typing import Any
 
 import yaml
 
-from .frontmatter import Collector, compose_mapping, did_you_mean, parse_mapping, read_text, shorten
-from .models import DEFAULT_LANG, Booklet, Output, Practice, Section, booklet_file
-from .schema import BOOKLET, PRACTICE, SECTION, Fields, Schema, read
-from .starter import warn_placeholders
+from .frontmatter import Collector, compose_mapping, did_you_mean, read_text, shorten
+from .models import DEFAULT_LANG, Booklet, Output, Section, booklet_file
+from .schema import BOOKLET, SECTION, Fields, read
 
 ITEM_HINT = "write each item on its own line: '- metaphors/glas-water'"
-
-
-def read_yaml_file(path: Path, schema: Schema, out: Collector) -> tuple[str, Fields] | None:
-    """A whole YAML file of fields (practice.yml, booklet.yml): its text and checked fields."""
-    text = read_text(path, out)
-    if text is None:
-        return None
-    parsed = parse_mapping(path, text, 1, out)
-    if parsed is None:
-        return None
-    return text, Fields(path, *parsed, schema, out, line=1)
-
-
-def load_practice(root: Path, out: Collector) -> Practice | None:
-    path = root / "practice.yml"
-    if not path.is_file():
-        out.add(path, None, "practice.yml is missing", "create it with name, phone, website and booking_url")
-        return None
-    read_file = read_yaml_file(path, PRACTICE, out)
-    if read_file is None:
-        return None
-    _, fields = read_file
-    warn_placeholders(path, fields.values, fields.lines, out)
-    v = read(fields, PRACTICE, root)
-    if not 1 <= v["review_interval_months"] <= 120:
-        fields.error("review_interval_months", "'review_interval_months' must be between 1 and 120")
-    if v["logo"] is not None and v["logo"].suffix.lower() not in (".svg", ".png"):
-        fields.error(
-            "logo",
-            f"logo '{shorten(str(fields.text('logo')))}' is not an SVG or PNG file",
-            "use an .svg or .png file",
-        )
-    if not fields.ok:
-        return None
-    return Practice(
-        name=v["name"],
-        phone=v["phone"],
-        website=v["website"],
-        booking_url=v["booking_url"],
-        blog_url=v["blog_url"],
-        email=v["email"],
-        address=v["address"],
-        therapists=v["therapists"],
-        review_interval_months=v["review_interval_months"],
-        logo=v["logo"],
-    )
 
 
 class _BookletReader:
@@ -183,7 +136,7 @@ def load_booklet(
         return None
     values, lines, nodes = composed
     fields = Fields(path, values, lines, BOOKLET, out, line=1)
-    v = read(fields, BOOKLET, root)
+    v = read(fields, BOOKLET)
     reader = _BookletReader(path, out, known, valid, lang)
     sections = reader.sections(fields, values.get("sections"), nodes.get("sections"))
     if out.has_errors(path) or not v["title"]:

@@ -33,6 +33,7 @@ TYPE_NAMES: dict[FieldType, str] = {
 URL_LIMIT = 213  # bytes: the most a QR code of version 10 (57 x 57 modules, level M) holds;
 # larger codes are too fine to scan at the printed size (2 cm)
 KEY_POINTS_MAX = 3
+FileReader = Callable[["Fields", "FieldSpec"], "Path | None"]  # content.local_file
 
 
 @dataclass(frozen=True)
@@ -332,32 +333,20 @@ class Fields:
         return texts
 
 
-def read(fields: Fields, schema: Schema, root: Path) -> dict[str, Any]:
+def read(fields: Fields, schema: Schema, files: FileReader | None = None) -> dict[str, Any]:
     """Every field of ``schema`` as its type says; an absent or refused one is its default.
 
-    Problems go to ``fields``; a required field is None only if it was reported. Sections
-    and items are the booklet loader's to read.
+    Problems go to ``fields``; a required field is None only if it was reported. A field that
+    names a file is read by ``files``; sections and items are the booklet loader's to read.
     """
     values: dict[str, Any] = {}
     for spec in schema.fields:
-        value = local_file(fields, spec, root) if spec.type == "file" else fields.read(spec)
+        if spec.type == "file":
+            value = files(fields, spec) if files is not None else None
+        else:
+            value = fields.read(spec)
         values[spec.name] = value if value is not None or isinstance(spec.default, SameAs) else spec.default
     for spec in schema.fields:
         if isinstance(spec.default, SameAs) and values[spec.name] is None:
             values[spec.name] = values[spec.default.field]
     return values
-
-
-def local_file(fields: Fields, spec: FieldSpec, root: Path) -> Path | None:
-    """A field naming a file inside the content folder (a logo, an illustration)."""
-    from .content import resolve_local
-
-    ref = fields.text(spec.name)
-    if ref is None:
-        return None
-    target = resolve_local(root, ref, root)
-    if isinstance(target, str):
-        hint = f"give a path under content/, e.g. {spec.example}"
-        fields.error(spec.name, target.replace("image", spec.name, 1), hint)
-        return None
-    return target
