@@ -45,6 +45,8 @@ class SameAs:
 
 @dataclass(frozen=True)
 class FieldSpec:
+    """One field: its name, the kind of value it holds, and what it is for."""
+
     name: str
     type: FieldType
     doc: str
