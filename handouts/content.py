@@ -1,5 +1,7 @@
 """Load and validate a content folder, collecting every problem in one pass.
 
+``load`` is the first layer of the verdict (``verdict``). The fields are declared in
+``schema``; booklet.yml is read in ``loaders``, practice.yml and the items here.
 One rule decides validity: an item whose file has an error makes nothing (its last good PDF
 is kept); everything else builds. Nothing here renders: this module is cheap to import (no
 Markdown, Jinja2 or WeasyPrint), so ``check`` and no-op builds stay fast.
@@ -12,19 +14,15 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
 
-import yaml
-
+from . import glyphs
 from .frontmatter import (
     Collector,
-    Fields,
     Source,
-    compose_mapping,
     control_char,
     did_you_mean,
     parse_mapping,
@@ -33,64 +31,30 @@ from .frontmatter import (
     shorten,
     split_front_matter,
 )
+from .loaders import load_booklet
 from .models import (
+    ARTICLES,
     DEFAULT_LANG,
+    KINDS,
     LANGUAGES,
     Article,
-    Booklet,
     Content,
     Item,
+    Kind,
     Metaphor,
     Output,
     Practice,
     Problem,
-    Section,
     booklet_file,
     line_of,
 )
+from .paths import display, missing_files
+from .schema import ARTICLE, METAPHOR, PRACTICE, Fields, FieldSpec, Schema, read
 from .starter import warn_examples, warn_placeholders
 from .theme import load_theme
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
-
-PRACTICE_FIELDS = {
-    "name": True,
-    "phone": True,
-    "website": True,
-    "booking_url": True,
-    "blog_url": False,
-    "email": False,
-    "address": False,
-    "therapists": False,
-    "review_interval_months": False,
-    "logo": False,
-}
-REVIEW_FIELDS = {"reviewed": False, "reviewed_by": False}
-ARTICLE_FIELDS = {
-    "title": True,
-    "summary": True,
-    "key_points": True,
-    "author": False,
-    "date": False,
-    "url": False,
-    "subtitle": False,
-    "tags": False,
-    **REVIEW_FIELDS,
-}
-METAPHOR_FIELDS = {
-    "title": True,
-    "summary": True,
-    "article": False,
-    "illustration": False,
-    "illustration_alt": False,
-    "order": False,
-    "tags": False,
-    **REVIEW_FIELDS,
-}
-BOOKLET_FIELDS = {"title": True, "subtitle": False, "intro": False, "sections": True}
-SECTION_FIELDS = {"title": True, "items": True}
-KEY_POINTS_MAX = 3
 
 # Raw HTML that could fetch, attach or run something is not content.
 FORBIDDEN_TAGS = frozenset(
@@ -403,112 +367,126 @@ def _raster_problem(data: bytes, suffix: str) -> str | None:
     return None
 
 
-def read_yaml_file(path: Path, spec: dict[str, bool], out: Collector) -> tuple[str, Fields] | None:
-    """A whole YAML file of fields (practice.yml, booklet.yml): its text and checked fields."""
-    text = read_text(path, out)
-    if text is None:
-        return None
-    parsed = parse_mapping(path, text, 1, out)
-    if parsed is None:
-        return None
-    return text, Fields(path, *parsed, spec, out, line=1)
-
-
 def load_practice(root: Path, out: Collector) -> Practice | None:
     path = root / "practice.yml"
     if not path.is_file():
         out.add(path, None, "practice.yml is missing", "create it with name, phone, website and booking_url")
         return None
-    read = read_yaml_file(path, PRACTICE_FIELDS, out)
-    if read is None:
+    text = read_text(path, out)
+    parsed = parse_mapping(path, text, 1, out) if text is not None else None
+    if parsed is None:
         return None
-    _, fields = read
+    fields = Fields(path, *parsed, PRACTICE, out, line=1)
     warn_placeholders(path, fields.values, fields.lines, out)
-    name, phone = fields.text("name"), fields.text("phone")
-    website, booking = fields.url("website"), fields.url("booking_url")
-    blog = fields.url("blog_url") if "blog_url" in fields.values else website
-    email, address = fields.text("email"), fields.text("address")
-    therapists = fields.text_list("therapists", most=50)
-    interval = fields.integer("review_interval_months")
-    if interval is not None and not 1 <= interval <= 120:
+    v = read(fields, PRACTICE, functools.partial(local_file, root=root))
+    if not 1 <= v["review_interval_months"] <= 120:
         fields.error("review_interval_months", "'review_interval_months' must be between 1 and 120")
-    logo = local_file(fields, "logo", root, "images/logo.svg")
-    if logo is not None and logo.suffix.lower() not in (".svg", ".png"):
+    if v["logo"] is not None and v["logo"].suffix.lower() not in (".svg", ".png"):
         fields.error(
             "logo",
             f"logo '{shorten(str(fields.text('logo')))}' is not an SVG or PNG file",
             "use an .svg or .png file",
         )
-        logo = None
-    if not (fields.ok and name and phone and website and booking and blog):
+    if not fields.ok:
         return None
-    return Practice(name, phone, website, booking, blog, email, address, therapists, interval or 24, logo)
+    return Practice(
+        name=v["name"],
+        phone=v["phone"],
+        website=v["website"],
+        booking_url=v["booking_url"],
+        blog_url=v["blog_url"],
+        email=v["email"],
+        address=v["address"],
+        therapists=v["therapists"],
+        review_interval_months=v["review_interval_months"],
+        logo=v["logo"],
+    )
 
 
-def local_file(fields: Fields, key: str, root: Path, example: str) -> Path | None:
+def local_file(fields: Fields, spec: FieldSpec, root: Path) -> Path | None:
     """A field naming a file inside the content folder (a logo, an illustration)."""
-    ref = fields.text(key)
+    ref = fields.text(spec.name)
     if ref is None:
         return None
     target = resolve_local(root, ref, root)
     if isinstance(target, str):
-        fields.error(key, target.replace("image", key, 1), f"give a path under content/, e.g. {example}")
+        hint = f"give a path under content/, e.g. {spec.example}"
+        fields.error(spec.name, target.replace("image", spec.name, 1), hint)
         return None
     return target
 
 
-def _common(
-    source: Source, fields: Fields, slug: str, lang: str, root: Path, out: Collector
-) -> dict[str, Any]:
-    """The fields every item has, checked; and its body."""
-    images = check_body(source, out, root)
-    return {
-        "slug": slug,
-        "path": source.path,
-        "title": fields.text("title"),
-        "summary": fields.text("summary"),
-        "body": source.body,
-        "body_line": source.body_line,
-        "text": source.text,
-        "lang": lang,
-        "digest": hashlib.sha256(source.text.encode()).hexdigest(),
-        "reviewed": fields.date("reviewed"),
-        "reviewed_by": fields.text("reviewed_by"),
-        "images": images or (),
-    }
+ItemT = TypeVar("ItemT", Article, Metaphor)
 
 
-def load_article(source: Source, slug: str, lang: str, out: Collector, root: Path) -> Article | None:
+def _front_matter(
+    source: Source, schema: Schema, out: Collector, root: Path
+) -> tuple[Fields, dict[str, Any]] | None:
+    """An item's front matter: its checked fields, and their values as the schema reads them."""
     parsed = parse_mapping(source.path, source.meta_text, source.meta_line, out)
     if parsed is None:
         return None
-    fields = Fields(source.path, *parsed, ARTICLE_FIELDS, out, line=1)
-    common = _common(source, fields, slug, lang, root, out)
-    article = Article(
-        **common,
-        author=fields.text("author"),
-        date=fields.date("date"),
-        key_points=fields.text_list("key_points", most=KEY_POINTS_MAX),
-        url=fields.url("url"),
-        subtitle=fields.text("subtitle"),
-        tags=fields.string_list("tags"),
+    fields = Fields(source.path, *parsed, schema, out, line=1)
+    return fields, read(fields, schema, functools.partial(local_file, root=root))
+
+
+def _item(model: type[ItemT], source: Source, name: tuple[str, str], v: dict[str, Any], **own: Any) -> ItemT:
+    """An article or card: what every item has, from its file and its front matter; and its own."""
+    slug, lang = name
+    return model(
+        slug=slug,
+        path=source.path,
+        title=v["title"],
+        summary=v["summary"],
+        body=source.body,
+        body_line=source.body_line,
+        text=source.text,
+        lang=lang,
+        digest=hashlib.sha256(source.text.encode()).hexdigest(),
+        reviewed=v["reviewed"],
+        reviewed_by=v["reviewed_by"],
+        **own,
     )
-    if "key_points" in fields.values and not article.key_points:
+
+
+def load_article(source: Source, slug: str, lang: str, out: Collector, root: Path) -> Article | None:
+    """An article; None when it has a problem in its front matter or its text."""
+    read_fields = _front_matter(source, ARTICLE, out, root)
+    if read_fields is None:
+        return None
+    fields, v = read_fields
+    images = check_body(source, out, root)
+    if "key_points" in fields.values and not v["key_points"]:
         fields.error(
             "key_points", "'key_points' is empty", "give one to three short sentences: the main message"
         )
-    return article
+    if not fields.ok or images is None:
+        return None
+    return _item(
+        Article,
+        source,
+        (slug, lang),
+        v,
+        images=images,
+        author=v["author"],
+        date=v["date"],
+        key_points=v["key_points"],
+        url=v["url"],
+        subtitle=v["subtitle"],
+        tags=v["tags"],
+    )
 
 
 def load_metaphor(
     source: Source, slug: str, lang: str, out: Collector, root: Path, article_slugs: set[str]
 ) -> Metaphor | None:
-    parsed = parse_mapping(source.path, source.meta_text, source.meta_line, out)
-    if parsed is None:
+    """A card; None when it has a problem in its front matter or its text."""
+    read_fields = _front_matter(source, METAPHOR, out, root)
+    if read_fields is None:
         return None
-    fields = Fields(source.path, *parsed, METAPHOR_FIELDS, out, line=1)
-    common = _common(source, fields, slug, lang, root, out)
-    article = fields.text("article")
+    fields, v = read_fields
+    images = check_body(source, out, root)
+    article = v["article"]
     if article is not None and article not in article_slugs:
         fields.error(
             "article",
@@ -516,167 +494,26 @@ def load_metaphor(
             did_you_mean(article, article_slugs)
             or "use the file name of an article in content/articles/, without .md",
         )
-    illustration = local_file(fields, "illustration", root, "images/glas.svg")
-    common["images"] = common["images"] + ((illustration,) if illustration else ())
-    return Metaphor(
-        **common,
+    if not 0 <= v["order"] <= 9999:
+        fields.error("order", "'order' must be a number from 0 to 9999", "write e.g. 'order: 3'")
+    if not fields.ok or images is None:
+        return None
+    illustration = v["illustration"]
+    return _item(
+        Metaphor,
+        source,
+        (slug, lang),
+        v,
+        images=images + ((illustration,) if illustration else ()),
         article=article,
         illustration=illustration,
-        illustration_alt=fields.text("illustration_alt"),
-        order=_order(fields),
-        tags=fields.string_list("tags"),
+        illustration_alt=v["illustration_alt"],
+        order=v["order"],
+        tags=v["tags"],
     )
 
 
-def _order(fields: Fields) -> int:
-    order = fields.integer("order")
-    if order is not None and not 0 <= order <= 9999:
-        fields.error("order", "'order' must be a number from 0 to 9999", "write e.g. 'order: 3'")
-        return 0
-    return order or 0
-
-
-def load_booklet(
-    root: Path, out: Collector, known: set[str], valid: set[str], lang: str = DEFAULT_LANG
-) -> Booklet | None:
-    """``booklet.yml``, or a translation (``booklet.fr.yml``), whose items are in its language.
-
-    A translated booklet lists the same keys (``metaphors/glas-water``); each stands for
-    the item's translation (``glas-water.fr.md``), which must exist.
-    """
-    path = root / booklet_file(lang)
-    if not path.is_file():
-        return None
-    text = read_text(path, out)
-    if text is None:
-        return None
-    composed = compose_mapping(path, text, 1, out)
-    if composed is None:
-        return None
-    values, lines, nodes = composed
-    fields = Fields(path, values, lines, BOOKLET_FIELDS, out, line=1)
-    title, subtitle, intro = fields.text("title"), fields.text("subtitle"), fields.text("intro")
-    raw_sections = values.get("sections")
-    sections = []
-    seen: dict[str, int] = {}
-    in_booklet: set[str] = set()
-    if "sections" in values and not isinstance(raw_sections, list):
-        fields.error("sections", "'sections' must be a list", "start each section with '- title: ...'")
-    elif isinstance(raw_sections, list):
-        section_nodes = nodes["sections"].value
-        if not raw_sections:
-            fields.error("sections", "'sections' is empty", "add a section: '- title: ...' with its items")
-        for raw, node in zip(raw_sections, section_nodes, strict=True):
-            line = node.start_mark.line + 1
-            if not isinstance(raw, dict):
-                out.add(
-                    path,
-                    line,
-                    "a section must have a title and items",
-                    "write '- title: ...' and, below it, 'items:' with one '- metaphors/<slug>' a line",
-                )
-                continue
-            item_lines = {str(k.value): v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
-            key_lines = {
-                str(k.value): k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)
-            }
-            section_fields = Fields(path, raw, key_lines, SECTION_FIELDS, out, line=line)
-            section_title = section_fields.text("title")
-            items = raw.get("items")
-            if "items" not in raw:
-                continue  # reported as missing
-            if not isinstance(items, list):
-                section_fields.error(
-                    "items",
-                    "'items' must be a list",
-                    "write each item on its own line: '- metaphors/glas-water'",
-                )
-                continue
-            if not items:
-                section_fields.error(
-                    "items",
-                    f"the section '{shorten(section_title or '')}' has no items",
-                    "list its items below 'items:', one '- metaphors/<slug>' a line, or remove the section",
-                )
-                continue
-            good = []
-            for item, item_node in zip(items, item_lines["items"].value, strict=True):
-                item_line = item_node.start_mark.line + 1
-                if not isinstance(item, str) or not item.strip():
-                    out.add(
-                        path,
-                        item_line,
-                        f"an item must be a name like metaphors/<slug>, not {shorten(item)}",
-                        "write each item on its own line: '- metaphors/glas-water'",
-                    )
-                    continue
-                key = item.strip()
-                if key in seen:
-                    out.add(
-                        path,
-                        item_line,
-                        f"'{shorten(key)}' is already in the booklet (line {seen[key]})",
-                        "an item can be in the booklet once: remove one of them",
-                    )
-                    continue
-                seen[key] = item_line
-                original = key
-                if lang != DEFAULT_LANG:  # the same keys stand for the translations
-                    try:
-                        parsed = Output.parse(key)
-                        key = Output(parsed.kind, parsed.slug, lang).key
-                    except ValueError:
-                        pass
-                in_booklet.add(key)
-                if key in valid:
-                    good.append(key)
-                elif key in known:  # without it the booklet would be silently incomplete
-                    out.add(
-                        path,
-                        item_line,
-                        f"'{key}' has errors, so the booklet is not built",
-                        "fix the errors reported for that file; until then the last good booklet is kept",
-                    )
-                elif original in known and key not in known:
-                    from .i18n import language_name  # Babel, only for this message
-
-                    wanted = Output.parse(original)
-                    out.add(
-                        path,
-                        item_line,
-                        f"'{original}' has no {language_name(lang)} translation",
-                        f"add content/{wanted.kind}/{wanted.slug}.{lang}.md, or leave the item out",
-                    )
-                else:
-                    out.add(
-                        path,
-                        item_line,
-                        f"unknown item '{shorten(key)}'",
-                        did_you_mean(key, known) or "write items as metaphors/<slug> or articles/<slug>",
-                    )
-            if section_title:
-                sections.append(Section(section_title, tuple(good)))
-    if out.has_errors(path) or not title:
-        return None
-    for key in sorted(valid - in_booklet) if lang == DEFAULT_LANG else ():
-        out.warn(
-            path,
-            lines.get("sections"),
-            f"'{key}' is in no section, so it is not in the booklet",
-            "add it to a section's items if it belongs in the booklet",
-        )
-    return Booklet(
-        path=path,
-        title=title,
-        subtitle=subtitle,
-        intro=intro or "",
-        sections=tuple(sections),
-        lang=lang,
-        text=text,
-    )
-
-
-def discover(root: Path, kind: str, out: Collector) -> tuple[dict[str, Path], set[str]]:
+def discover(root: Path, kind: Kind, out: Collector) -> tuple[dict[str, Path], set[str]]:
     """Item files of one kind, by source key; and the keys that two files claim."""
     folder = root / kind
     found: dict[str, Path] = {}
@@ -712,43 +549,90 @@ def discover(root: Path, kind: str, out: Collector) -> tuple[dict[str, Path], se
     return found, clashes
 
 
-def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | None = None) -> Content:
-    """Load and validate everything in a content folder. Never raises for content problems."""
+def load(root: Path, check_glyphs: object = None) -> Content:
+    """Load and validate everything in a content folder. Never raises for content problems.
+
+    The first layer of the verdict (see ``verdict``): the tool's own files, practice.yml and
+    theme.css, every item, the booklets, and the signs the font cannot draw in any of them.
+    (``check_glyphs`` is ignored: the glyphs are always checked; it goes with ``build.load``.)
+    """
     root = root.resolve()
+    incomplete = _tool_problem()
+    if incomplete is not None:  # one clear error, not a complaint about every character
+        return Content(root=root, practice=None, problems=(incomplete,))
     out = Collector(root)
     if not root.is_dir():
         out.add(root, None, "content folder not found", "pass --content DIR, or run from the project folder")
         return Content(root=root, practice=None, problems=tuple(out.problems))
     practice = load_practice(root, out)
-    _check_glyphs(root / "practice.yml", check_glyphs, out)
+    _check_glyphs(root / "practice.yml", out)
     theme = load_theme(root, out)
     warn_examples(root, out)
     if out.has_errors(root / "practice.yml") or (theme and out.has_errors(theme)):
         practice = None  # every output shows the practice and its look: nothing builds
     sources: dict[str, Path] = {}
     clashes: set[str] = set()
-    for kind in ("articles", "metaphors"):
+    for kind in KINDS:
         found, clashed = discover(root, kind, out)
         sources.update(found)
         clashes |= clashed
-    article_slugs = {Output.parse(key).slug for key in sources if key.startswith("articles/")}
+    items = _load_items(root, {k: p for k, p in sources.items() if k not in clashes}, out)
+    _check_items(items, sources, out)
+    booklets = {}
+    for lang in LANGUAGES:
+        valid = {key for key, item in items.items() if item.lang == lang}
+        booklet = load_booklet(root, out, set(sources), valid, lang)
+        _check_glyphs(root / booklet_file(lang), out)
+        if booklet is not None and not out.has_errors(booklet.path):
+            booklets[lang] = booklet
+    return Content(
+        root=root,
+        practice=practice,
+        items=items,
+        booklet=booklets.get(DEFAULT_LANG),
+        problems=tuple(sorted(set(out.problems), key=_problem_order)),
+        sources=sources,
+        booklets=booklets,
+        theme=theme,
+    )
+
+
+def _tool_problem() -> Problem | None:
+    """The one error when the tool's own templates or fonts are missing: a broken installation."""
+    missing = missing_files()
+    if not missing:
+        return None
+    return Problem(
+        ", ".join(display(path) for path in missing),
+        None,
+        f"handouts is incomplete: {len(missing)} of its own file(s) missing",
+        "reinstall handouts (pip install --force-reinstall handouts), or restore the file from git",
+    )
+
+
+def _load_items(root: Path, sources: dict[str, Path], out: Collector) -> dict[str, Item]:
+    """Every item without an error in its file, by source key."""
+    article_slugs = {Output.parse(key).slug for key in sources if key.startswith(f"{ARTICLES}/")}
     loaded: dict[str, Item] = {}
     for key, path in sources.items():
-        if key in clashes:
-            continue
         text = read_text(path, out)
         source = split_front_matter(path, text, out) if text is not None else None
         if source is None:
             continue
-        _check_glyphs(path, check_glyphs, out, text)
+        _check_glyphs(path, out, text)
         output = Output.parse(key)
         item: Item | None
-        if output.kind == "articles":
+        if output.kind == ARTICLES:
             item = load_article(source, output.slug, output.lang, out, root)
         else:
             item = load_metaphor(source, output.slug, output.lang, out, root, article_slugs)
         if item is not None and not out.has_errors(path):
             loaded[key] = item
+    return loaded
+
+
+def _check_items(loaded: dict[str, Item], sources: dict[str, Path], out: Collector) -> None:
+    """What is checked across items: a translation's original, a card's article."""
     # A translation without its original is probably misnamed; it still builds.
     for item in loaded.values():
         original = Output(item.kind, item.slug).key
@@ -761,7 +645,7 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
             )
     # A card takes its QR link from its article.
     for key, item in list(loaded.items()):
-        if isinstance(item, Metaphor) and item.article and f"articles/{item.article}" not in loaded:
+        if isinstance(item, Metaphor) and item.article and f"{ARTICLES}/{item.article}" not in loaded:
             out.add(
                 item.path,
                 line_of(item.text, "article:"),
@@ -769,35 +653,10 @@ def load(root: Path, check_glyphs: Callable[[Path, str, int], list[Problem]] | N
                 "fix the article first",
             )
             del loaded[key]
-    booklets = {}
-    for lang in LANGUAGES:
-        valid = {key for key, item in loaded.items() if item.lang == lang}
-        booklet = load_booklet(root, out, set(sources), valid, lang)
-        _check_glyphs(root / booklet_file(lang), check_glyphs, out)
-        if booklet is not None and not out.has_errors(booklet.path):
-            booklets[lang] = booklet
-    problems = tuple(sorted(set(out.problems), key=_problem_order))
-    return Content(
-        root=root,
-        practice=practice,
-        items=loaded,
-        booklet=booklets.get(DEFAULT_LANG),
-        problems=problems,
-        sources=sources,
-        booklets=booklets,
-        theme=theme,
-    )
 
 
-def _check_glyphs(
-    path: Path,
-    check_glyphs: Callable[[Path, str, int], list[Problem]] | None,
-    out: Collector,
-    text: str | None = None,
-) -> None:
+def _check_glyphs(path: Path, out: Collector, text: str | None = None) -> None:
     """Report signs the font cannot draw: they would print as empty boxes."""
-    if check_glyphs is None:
-        return
     if text is None:
         data = read_bytes(path, Collector(out.root))  # a regular file only: a pipe would hang
         try:
@@ -806,7 +665,7 @@ def _check_glyphs(
             text = None
         if text is None:
             return  # missing, or already reported by its loader
-    out.problems.extend(check_glyphs(path, text, 1))
+    out.problems.extend(glyphs.check(path, text, 1))
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, str]:

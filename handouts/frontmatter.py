@@ -1,12 +1,12 @@
-"""Front matter and YAML fields: read a text file, split it, parse fields with their lines.
+"""Front matter and YAML: read a text file, split it, parse its fields with their lines.
 
-A toolkit for the loaders in ``content``: every problem is reported to a ``Collector`` as a
-value (file, line, message, hint), never raised. Every value read here is untrusted.
+A toolkit for the loaders (``content``, ``loaders``; the fields' kinds are read by
+``schema.Fields``): every problem is reported to a ``Collector`` as a value (file, line,
+message, hint), never raised. Every value read here is untrusted.
 """
 
 from __future__ import annotations
 
-import datetime
 import difflib
 import os
 import stat
@@ -14,11 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import yaml
 
-from .models import Problem
+from .models import ERROR, WARNING, Problem, Severity
 from .paths import display
 
 # YAML errors found far from their cause (an unclosed quote, at the end of the text):
@@ -39,20 +38,18 @@ ECHO_LIMIT = 60  # characters of a user's value shown in a message: never print 
 VALUE_LIMIT = 10_000  # YAML values (after aliases) in one field: more is an alias bomb
 DEPTH_LIMIT = 20  # nesting of YAML lists and mappings in one field
 FILE_LIMIT = 2_000_000  # bytes: a content text file larger than this is not a handout
-URL_LIMIT = 213  # bytes: the most a QR code of version 10 (57 x 57 modules, level M) holds;
-# larger codes are too fine to scan at the printed size (2 cm)
 CONTROL_CHARS = {chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127)}
 YAML_TAG = "tag:yaml.org,2002:"
 
 
 def shorten(value: object, limit: int = ECHO_LIMIT) -> str:
     """A user's value as echoed in a message: at most ``limit`` characters, then an ellipsis."""
-    text = value if isinstance(value, str) else _show(value)
+    text = value if isinstance(value, str) else show(value)
     text = text.replace("\n", " ")
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _show(value: object) -> str:
+def show(value: object) -> str:
     try:
         return repr(value) if not isinstance(value, (int, float)) or isinstance(value, bool) else str(value)
     except ValueError:  # an integer too long to print
@@ -93,12 +90,12 @@ class Collector:
         self.problems: list[Problem] = []
 
     def add(
-        self, path: Path, line: int | None, message: str, hint: str = "", severity: str = "error"
+        self, path: Path, line: int | None, message: str, hint: str = "", severity: Severity = ERROR
     ) -> None:
         self.problems.append(Problem(display(path), line, message, hint, severity))
 
     def warn(self, path: Path, line: int | None, message: str, hint: str = "") -> None:
-        self.add(path, line, message, hint, "warning")
+        self.add(path, line, message, hint, WARNING)
 
     def has_errors(self, path: Path) -> bool:
         """The one rule of validity: a file with an error makes nothing."""
@@ -221,29 +218,8 @@ def compose_mapping(
     """``parse_mapping``, and the YAML node of each value (for the lines inside it)."""
     try:
         node = yaml.compose(text, Loader=_Loader)
-    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
-        out.add(
-            path,
-            first_line + text[: exc.position].count("\n"),
-            f"contains the control character U+{exc.character:04X}"
-            if isinstance(exc.character, int)
-            else "contains a character that is not allowed",
-            "remove it; it is invisible in most editors: retype the line",
-        )
-        return None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        context, context_mark = getattr(exc, "context", None) or "", getattr(exc, "context_mark", None)
-        if context in YAML_BEGINS and context_mark is not None:
-            mark, problem = context_mark, f"{problem} {YAML_BEGINS[context]}"
-        line = first_line + mark.line if mark is not None else first_line
-        out.add(
-            path,
-            line,
-            f"invalid YAML: {shorten(problem, 120)}",
-            "check the indentation and put quotes around text containing ': ' or '#'",
-        )
+        out.add(path, *_yaml_problem(exc, text, first_line))
         return None
     except RecursionError:
         out.add(path, first_line, "invalid YAML: nested too deeply", "write one 'name: value' per line")
@@ -289,6 +265,26 @@ def compose_mapping(
             continue
         nodes[key] = value_node
     return values, lines, nodes
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str, first_line: int) -> tuple[int, str, str]:
+    """The line, message and hint for YAML that cannot be read."""
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
+        message = (
+            f"contains the control character U+{exc.character:04X}"
+            if isinstance(exc.character, int)
+            else "contains a character that is not allowed"
+        )
+        line = first_line + text[: exc.position].count("\n")
+        return line, message, "remove it; it is invisible in most editors: retype the line"
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context, context_mark = getattr(exc, "context", None) or "", getattr(exc, "context_mark", None)
+    if context in YAML_BEGINS and context_mark is not None:
+        mark, problem = context_mark, f"{problem} {YAML_BEGINS[context]}"
+    line = first_line + mark.line if mark is not None else first_line
+    hint = "check the indentation and put quotes around text containing ': ' or '#'"
+    return line, f"invalid YAML: {shorten(problem, 120)}", hint
 
 
 class BadValueError(Exception):
@@ -400,145 +396,3 @@ def describe_node(node: yaml.Node) -> str:
         else "a value"
     )
     return f"{kind} '{shorten(flat(node, 0))}'"
-
-
-class Fields:
-    """Typed access to one mapping's fields, reporting problems against their lines."""
-
-    def __init__(
-        self,
-        path: Path,
-        values: dict[str, Any],
-        lines: dict[str, int],
-        spec: dict[str, bool],
-        out: Collector,
-        line: int,
-    ) -> None:
-        self.path, self.values, self.lines, self.out, self.line = path, values, lines, out, line
-        self.ok = True
-        for key in lines:
-            if key not in spec:
-                self.error(
-                    key,
-                    f"unknown field '{shorten(key)}'",
-                    did_you_mean(key, spec) or f"allowed fields: {', '.join(spec)}",
-                )
-        for key, required in spec.items():
-            if required and key not in values and key not in lines:  # in lines: already reported
-                self.ok = False
-                out.add(
-                    path,
-                    line,
-                    f"missing required field '{key}'",
-                    f"add a line '{key}: ...' to the front matter",
-                )
-
-    def error(self, key: str, message: str, hint: str = "") -> None:
-        self.ok = False
-        self.out.add(self.path, self.lines.get(key, self.line), message, hint)
-
-    def text(self, key: str) -> str | None:
-        value = self.values.get(key)
-        if value is None:
-            if key in self.values:
-                self.error(key, f"'{key}' is empty")
-            return None
-        if isinstance(value, (dict, list)):
-            kind = "a list" if isinstance(value, list) else "a group of fields"
-            self.error(
-                key,
-                f"'{key}' must be text, not {kind}",
-                f"write the text on the same line: '{key}: ...' (put quotes around it if it starts with"
-                " '-', '[' or '{')",
-            )
-            return None
-        result = str(value).strip()
-        if not result:
-            self.error(key, f"'{key}' is empty")
-            return None
-        return result
-
-    def date(self, key: str) -> datetime.date | None:
-        value = self.text(key)
-        if value is None:
-            return None
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            self.error(key, f"'{key}' is not a valid date: '{shorten(value)}'", "write it as YYYY-MM-DD")
-            return None
-
-    def url(self, key: str) -> str | None:
-        value = self.text(key)
-        if value is None:
-            return None
-        try:
-            parsed = urlparse(value)
-            parsed.port  # noqa: B018 (raises ValueError for a port that is not a number)
-        except ValueError as exc:
-            self.error(
-                key,
-                f"'{key}' is not a valid web address: '{shorten(value)}' ({exc})",
-                "write a full address such as https://www.example.be/page",
-            )
-            return None
-        if parsed.scheme not in ("http", "https") or not parsed.netloc or any(c.isspace() for c in value):
-            self.error(
-                key,
-                f"'{key}' is not a web address: '{shorten(value)}'",
-                "write a full address starting with https://, without spaces",
-            )
-            return None
-        size = len(value.encode())
-        if size > URL_LIMIT:
-            self.error(
-                key,
-                f"'{key}' is too long for a QR code that a phone can scan at the printed size:"
-                f" {size} characters (at most {URL_LIMIT})",
-                "use a shorter address, e.g. the page's short link",
-            )
-            return None
-        return value
-
-    def integer(self, key: str) -> int | None:
-        value = self.values.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            text = str(value).strip() if isinstance(value, (str, float)) else ""
-            if text.isdigit() and len(text) <= 9:
-                return int(text)
-            self.error(
-                key, f"'{key}' must be a whole number, not {shorten(_show(value))}", f"write e.g. '{key}: 3'"
-            )
-            return None
-        if not -(10**9) < value < 10**9:
-            self.error(key, f"'{key}' must be a whole number below a billion", f"write e.g. '{key}: 3'")
-            return None
-        return value
-
-    def string_list(self, key: str) -> tuple[str, ...]:
-        value = self.values.get(key)
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",")]
-        if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
-            self.error(key, f"'{key}' must be a list of words", f"write {key}: [pijn, rug]")
-            return ()
-        return tuple(str(v) for v in value if str(v).strip())
-
-    def text_list(self, key: str, most: int) -> tuple[str, ...]:
-        """A list of short texts (one per line, '- ...'), at most ``most`` of them."""
-        value = self.values.get(key)
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
-            self.error(key, f"'{key}' must be a list of sentences", "write each on its own line: '  - ...'")
-            return ()
-        texts = tuple(str(v).strip() for v in value if str(v).strip())
-        if len(texts) > most:
-            self.error(key, f"'{key}' has {len(texts)} items; at most {most}", "keep the most important ones")
-        return texts

@@ -1,4 +1,8 @@
-"""Characters the bundled fonts cannot draw would print as empty boxes: find them first."""
+"""Characters the bundled fonts cannot draw would print as empty boxes: find them first.
+
+``check`` reports them in a content file (``content.load`` runs it on every file it reads);
+``unprintable`` finds them in a text typed at the desk.
+"""
 
 from __future__ import annotations
 
@@ -47,3 +51,9 @@ def check(path: Path, text: str, first_line: int = 1) -> list[Problem]:
                 )
             )
     return problems
+
+
+def unprintable(text: str) -> list[str]:
+    """The characters of ``text`` the bundled font cannot draw (the desk's personal fields)."""
+    have = supported()
+    return sorted({c for c in text if ord(c) not in have and not c.isspace()})

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .models import DEFAULT_LANG, LANGUAGES, Content, Output, Problem
+from .models import DEFAULT_LANG, LANGUAGES, METAPHORS, WARNING, Content, Output, Problem
 from .paths import PACKAGE, TEMPLATES, display
 
 LOCALE = Path(__file__).resolve().parent / "locale"
@@ -184,7 +184,7 @@ def missing_translations(content: Content) -> list[Problem]:
     problems = []
     for key, path in sorted(content.sources.items()):
         output = Output.parse(key)
-        if output.kind != "metaphors" or output.lang != DEFAULT_LANG:
+        if output.kind != METAPHORS or output.lang != DEFAULT_LANG:
             continue
         for lang in LANGUAGES:
             translation = Output(output.kind, output.slug, lang).key
@@ -194,13 +194,16 @@ def missing_translations(content: Content) -> list[Problem]:
                         display(path),
                         None,
                         f"no {language_name(lang)} translation ({output.slug}.{lang}.md)",
-                        severity="warning",
+                        severity=WARNING,
                     )
                 )
     return problems
 
 
 def check(content: Content) -> list[Problem]:
-    """What ``check`` adds about languages: every catalogue, and the cards not yet translated."""
+    """What ``check`` adds about languages: every catalogue, and the cards not yet translated.
+
+    The same as ``verdict.Verdict.languages()``, which replaces it once ``check`` reads the verdict.
+    """
     problems = [p for found in check_catalogues().values() for p in found]
     return problems + missing_translations(content)

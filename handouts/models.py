@@ -5,11 +5,34 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar, Literal, TypeGuard
 
+Kind = Literal["articles", "metaphors"]  # a content item: a folder of content/
+OutputKind = Literal["articles", "metaphors", "booklet"]
+Variant = Literal["standard", "large"]  # the normal handouts, or large print (in large/)
+Severity = Literal["error", "warning"]  # a warning is reported, but nothing is refused for it
+ReviewState = Literal["never", "current", "overdue"]  # a therapist's last reading of an item
+
+ARTICLES: Kind = "articles"
+METAPHORS: Kind = "metaphors"
+BOOKLET: OutputKind = "booklet"
+STANDARD: Variant = "standard"
+LARGE: Variant = "large"
+ERROR: Severity = "error"
+WARNING: Severity = "warning"
+KINDS: tuple[Kind, ...] = (ARTICLES, METAPHORS)
+VARIANTS: tuple[Variant, ...] = (STANDARD, LARGE)
 DEFAULT_LANG = "nl"
 LANGUAGES = ("nl", "fr", "en")  # a translation is <slug>.<lang>.md
-VARIANTS = ("standard", "large")
-KINDS = ("articles", "metaphors")
+DEFAULT_REVIEW_MONTHS = 24  # how long a therapist's review holds, unless practice.yml says otherwise
+
+
+def is_kind(word: str) -> TypeGuard[Kind]:
+    return word in KINDS
+
+
+def is_variant(word: str) -> TypeGuard[Variant]:
+    return word in VARIANTS
 
 
 def line_of(text: str, needle: str) -> int | None:
@@ -28,7 +51,7 @@ class Problem:
     line: int | None
     message: str
     hint: str = ""
-    severity: str = "error"  # or "warning": reported, but nothing is refused for it
+    severity: Severity = ERROR
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -39,7 +62,7 @@ class Problem:
 
     @property
     def is_error(self) -> bool:
-        return self.severity == "error"
+        return self.severity == ERROR
 
 
 @dataclass(frozen=True, order=True)
@@ -50,15 +73,15 @@ class Output:
     lay it out and how many pages it may take.
     """
 
-    kind: str  # "articles", "metaphors" or "booklet"
+    kind: OutputKind
     slug: str = ""  # empty for the booklet
     lang: str = DEFAULT_LANG
-    variant: str = "standard"
+    variant: Variant = STANDARD
 
     @property
     def prefix(self) -> str:
         """The output sub-folder: "", "fr/", "large/", "large/fr/"."""
-        parts = [p for p in (self.variant if self.variant != "standard" else "",) if p]
+        parts: list[str] = [self.variant] if self.variant != STANDARD else []
         if self.lang != DEFAULT_LANG:
             parts.append(self.lang)
         return "".join(f"{p}/" for p in parts)
@@ -66,11 +89,11 @@ class Output:
     @property
     def key(self) -> str:
         """How users and the manifest name it: "metaphors/glas-water", "large/fr/booklet"."""
-        return self.prefix + ("booklet" if self.is_booklet else f"{self.kind}/{self.slug}")
+        return self.prefix + (BOOKLET if self.is_booklet else f"{self.kind}/{self.slug}")
 
     @property
     def is_booklet(self) -> bool:
-        return self.kind == "booklet"
+        return self.kind == BOOKLET
 
     @property
     def source_key(self) -> str:
@@ -88,30 +111,33 @@ class Output:
     @property
     def stylesheet(self) -> str:
         """The stylesheet in styles/ that lays it out."""
-        return {"articles": "article.css", "metaphors": "card.css", "booklet": "booklet.css"}[self.kind]
+        return {ARTICLES: "article.css", METAPHORS: "card.css", BOOKLET: "booklet.css"}[self.kind]
 
     @property
     def stylesheets(self) -> tuple[str, ...]:
         """Every stylesheet in styles/ it is rendered with, in cascade order: the layout, then
         the variant's type scale (large.css: large print changes the scale, not the layout)."""
-        return (self.stylesheet,) + (("large.css",) if self.variant == "large" else ())
+        return (self.stylesheet,) + (("large.css",) if self.variant == LARGE else ())
 
     @property
     def max_pages(self) -> int | None:
         """A card is one page; in large print it may take two (its pages stay together)."""
-        if self.kind != "metaphors":
+        if self.kind != METAPHORS:
             return None
-        return 2 if self.variant == "large" else 1
+        return 2 if self.variant == LARGE else 1
 
     @classmethod
     def parse(cls, key: str) -> Output:
         """The inverse of ``key``; raises ValueError for a name that is not an output."""
         parts = key.strip("/").split("/")
-        variant = parts.pop(0) if parts and parts[0] in VARIANTS else "standard"
+        variant, first = STANDARD, parts[0]
+        if is_variant(first):
+            variant = first
+            parts.pop(0)
         lang = parts.pop(0) if parts and parts[0] in LANGUAGES else DEFAULT_LANG
-        if parts == ["booklet"]:
-            return cls("booklet", "", lang, variant)
-        if len(parts) == 2 and parts[0] in KINDS and parts[1]:
+        if parts == [BOOKLET]:
+            return cls(BOOKLET, "", lang, variant)
+        if len(parts) == 2 and is_kind(parts[0]) and parts[1]:
             return cls(parts[0], parts[1], lang, variant)
         raise ValueError(f"not an output: {key!r}")
 
@@ -121,17 +147,19 @@ def booklet_file(lang: str = DEFAULT_LANG) -> str:
     return "booklet.yml" if lang == DEFAULT_LANG else f"booklet.{lang}.yml"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Practice:
+    """practice.yml: who the practice is. Its fields are declared in ``schema.PRACTICE``."""
+
     name: str
     phone: str
     website: str
     booking_url: str
-    blog_url: str
+    blog_url: str  # the website when not given
     email: str | None = None
     address: str | None = None
     therapists: tuple[str, ...] = ()
-    review_interval_months: int = 24
+    review_interval_months: int = DEFAULT_REVIEW_MONTHS
     logo: Path | None = None
 
     @property
@@ -140,9 +168,12 @@ class Practice:
         return self.website.split("://", 1)[-1].rstrip("/")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class _ItemBase:
-    """What every content item (article or card) has."""
+    """What every content item (article or card) has: its front matter's fields are declared
+    in ``schema.ARTICLE`` and ``schema.METAPHOR``, the rest comes from its file."""
+
+    kind: ClassVar[Kind]
 
     slug: str
     path: Path
@@ -153,13 +184,13 @@ class _ItemBase:
     text: str  # the whole source file, for finding the line of a render-time problem
     lang: str
     digest: str  # sha256 of the source file: names the edition given to a patient
-    reviewed: datetime.date | None
-    reviewed_by: str | None
     images: tuple[Path, ...]
+    reviewed: datetime.date | None = None
+    reviewed_by: str | None = None
 
     @property
     def output(self) -> Output:
-        return Output(self.kind, self.slug, self.lang)  # type: ignore[attr-defined]
+        return Output(self.kind, self.slug, self.lang)
 
     @property
     def key(self) -> str:
@@ -173,19 +204,19 @@ class _ItemBase:
         return f"{date.isoformat()}·{short}" if date else short
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Article(_ItemBase):
     author: str | None = None
     date: datetime.date | None = None
-    key_points: tuple[str, ...] = ()
+    key_points: tuple[str, ...]
     url: str | None = None
     subtitle: str | None = None
     tags: tuple[str, ...] = ()
 
-    kind = "articles"
+    kind: ClassVar[Kind] = ARTICLES
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Metaphor(_ItemBase):
     article: str | None = None
     illustration: Path | None = None
@@ -193,20 +224,24 @@ class Metaphor(_ItemBase):
     order: int = 0
     tags: tuple[str, ...] = ()
 
-    kind = "metaphors"
+    kind: ClassVar[Kind] = METAPHORS
 
 
 Item = Article | Metaphor
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Section:
+    """One section of the booklet: its title and its items' source keys, in order."""
+
     title: str
     items: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Booklet:
+    """booklet.yml (or a translation: booklet.fr.yml). Its fields: ``schema.BOOKLET``."""
+
     path: Path
     title: str
     sections: tuple[Section, ...]

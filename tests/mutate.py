@@ -363,10 +363,10 @@ base_image = (
 
 def check_and_html(root: Path) -> Any:
     """What ``check`` does, and what the build does before rendering: the HTML of every output."""
-    from handouts import build, glyphs
+    from handouts import build
     from handouts.content import load
 
-    data = load(root, check_glyphs=glyphs.check)
+    data = load(root)
     if data.practice is not None:
         targets = [
             o
