@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from conftest import CARD_BODY, SAMPLE, SVG_SQUARE, make_content
 
-from handouts.build import MANIFEST, TREE
 from handouts.cli import main
+from handouts.incremental import MANIFEST, TREE
 
 PROJECT = Path(__file__).resolve().parent.parent
 OLD_NS = 1_000_000_000 * 10**9  # 2001-09-09: the mtime of every output of a fresh copy
