@@ -134,10 +134,11 @@ def test_the_installation_check_knows_every_template_and_stylesheet_the_renderer
 
 # Stage -> the stages it must never import: the line goes content -> HTML -> PDF -> disk.
 EARLY = ("content", "frontmatter", "models", "theme", "starter")
+BUILD = {"build", "plan", "incremental", "outfolder", "workers", "cli", "watch"}  # the build and its parts
 FORBIDDEN = {
-    **{module: {"html", "pdf", "build", "cli", "watch"} for module in EARLY},
-    "html": {"pdf", "build", "cli", "watch"},
-    "pdf": {"html", "build", "cli", "watch"},
+    **{module: {"html", "pdf", *BUILD} for module in EARLY},
+    "html": {"pdf", *BUILD},
+    "pdf": {"html", *BUILD},
 }
 
 
