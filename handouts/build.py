@@ -34,6 +34,7 @@ from .workers import Lost, Workers
 if TYPE_CHECKING:
     from .pdf import RenderJob, RenderResult
 
+# make_job, write_atomic, Workers, UsageError: also imported from here by the desk modules
 __all__ = ["Summary", "UsageError", "Workers", "build", "load", "make_job", "write_atomic"]
 
 
@@ -179,9 +180,8 @@ def _build(
     summary = Summary(failed=plan.failed, problems=(*data.problems, *plan.problems))
     if request.full:  # remove the PDFs of this variant whose content is gone, and forget them
         summary += _remove_stale(out, data, manifest, variant)
-        manifest = {
-            k: v for k, v in manifest.items() if k in {o.key for o in digests} or variant_of(k) != variant
-        }
+        wanted = {o.key for o in digests}
+        manifest = {k: v for k, v in manifest.items() if k in wanted or variant_of(k) != variant}
     todo = _todo(request, plan, digests, manifest)
     summary += Summary(unchanged=tuple(o.key for o in plan.targets if o not in todo))
     if todo:
