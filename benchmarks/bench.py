@@ -28,7 +28,7 @@ since one run of a second or two on a shared machine is mostly noise):
   runs ``build.py`` in-process and reports ``ru_maxrss`` of itself (the main build process)
   and of its children (the render workers, which are forked and reaped by the build);
 - **baseline**: the same HTML (made by the package itself: ``handouts.build.load`` +
-  ``keys_for`` + ``make_job``) rendered by calling ``.venv/bin/weasyprint -s STYLESHEET -u
+  ``incremental.keys_for`` + ``plan.make_job``) rendered by calling ``.venv/bin/weasyprint -s STYLESHEET -u
   BASE_URL --pdf-tags in.html out.pdf`` once per handout, one after another;
 - **prep share**: the time spent outside WeasyPrint, measured in a fresh process: ``load()``
   + ``keys_for()`` + ``make_job()`` for every handout (content loading and validation,
