@@ -27,8 +27,8 @@ since one run of a second or two on a shared machine is mostly noise):
 - **peak RSS** of any one process: each build runs inside a tiny ``python -c`` wrapper that
   runs ``build.py`` in-process and reports ``ru_maxrss`` of itself (the main build process)
   and of its children (the render workers, which are forked and reaped by the build);
-- **baseline**: the same HTML (made by the package itself: ``handouts.build.load`` +
-  ``keys_for`` + ``make_job``) rendered by calling ``.venv/bin/weasyprint -s STYLESHEET -u
+- **baseline**: the same HTML (made by the package itself: ``handouts.content.load`` +
+  ``incremental.keys_for`` + ``plan.make_job``) rendered by calling ``.venv/bin/weasyprint -s STYLESHEET -u
   BASE_URL --pdf-tags in.html out.pdf`` once per handout, one after another;
 - **prep share**: the time spent outside WeasyPrint, measured in a fresh process: ``load()``
   + ``keys_for()`` + ``make_job()`` for every handout (content loading and validation,
@@ -447,20 +447,21 @@ def prepare(content: Path, html_dir: Path) -> dict[str, object]:
     return result
 
 
-def prep_main(content: Path, html_dir: Path, report: Path) -> int:
+def prep_main(content_dir: Path, html_dir: Path, report: Path) -> int:
     """``bench.py _prep``: runs in its own process so that imports are cold, as in a build."""
     clock = time.perf_counter
     t0 = clock()
-    from handouts import build
+    from handouts import content, incremental
+    from handouts.plan import all_outputs, make_job
 
     t1 = clock()
-    data = build.load(content)
+    data = content.load(content_dir)
     t2 = clock()
-    keys = build.all_outputs(data)
+    keys = all_outputs(data)
     keys = [output for output in keys if not output.is_booklet]
-    digests = build.keys_for(data, keys)
+    digests = incremental.keys_for(data, keys)
     t3 = clock()
-    jobs = [build.make_job(key, data, digests[key]) for key in keys]
+    jobs = [make_job(key, data, digests[key]) for key in keys]
     t4 = clock()
     plan = []
     for job in jobs:

@@ -118,10 +118,10 @@ def four_clients(base: str, key: str, count: int) -> list[float]:
 def synthetic_catalogue_ms(out: Path, count: int, repeat: int) -> list[float]:
     """The catalogue page with ``count`` handouts, rendered in-process (Flask test client)."""
     sys.path.insert(0, str(PROJECT))
-    from handouts.build import Workers
     from handouts.desk.app import create_app
     from handouts.desk.catalogue import make
     from handouts.desk.state import Desk
+    from handouts.workers import Workers
 
     catalogue = make(PROJECT / "content", out)
     base = list(catalogue.entries)

@@ -14,14 +14,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .models import VARIANTS, Problem
+from .console import (
+    CONTENT_ERRORS,
+    INTERNAL,
+    INTERRUPTED,
+    OK,
+    USAGE,
+    internal_error,
+    print_problems,
+    report_build,
+    usage_error,
+)
+from .models import STANDARD, VARIANTS, Variant
 from .paths import DEFAULT_CONTENT, DEFAULT_OUT
 
 if TYPE_CHECKING:
-    from .build import Workers
-
-OK, CONTENT_ERRORS, USAGE, INTERNAL, INTERRUPTED = 0, 1, 2, 3, 130
-REPORT_TO = "the handouts issue tracker (or the project's maintainer)"
+    from .workers import Workers
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,53 +40,22 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"handouts {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--content",
-            type=Path,
-            default=DEFAULT_CONTENT,
-            metavar="DIR",
-            help="content folder (default: content)",
-        )
-        sub.add_argument("-q", "--quiet", action="store_true", help="print only errors")
-
-    def building(sub: argparse.ArgumentParser) -> None:
-        common(sub)
-        sub.add_argument(
-            "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output folder (default: dist)"
-        )
-        sub.add_argument("--force", action="store_true", help="rebuild even what has not changed")
-        sub.add_argument(
-            "--variant",
-            choices=VARIANTS,
-            default="standard",
-            help="standard, or large print (into OUT/large/)",
-        )
-        sub.add_argument(
-            "--jobs",
-            "-j",
-            type=_positive,
-            default=None,
-            metavar="N",
-            help="worker processes (default: all cores)",
-        )
-
     build = commands.add_parser("build", help="build PDFs (the default command)")
-    building(build)
+    _building(build)
     build.add_argument(
         "items", nargs="*", metavar="ITEM", help="articles/<slug>, metaphors/<slug>, booklet, or a bare slug"
     )
     check = commands.add_parser("check", help="validate the content; write nothing")
-    common(check)
+    _common(check)
     check.add_argument("--report", action="store_true", help="print the plain-language and review report")
     check.add_argument(
         "--strict", action="store_true", help="cards that miss the plain-language targets are errors"
     )
     check.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     watch = commands.add_parser("watch", help="rebuild on every change until Ctrl-C")
-    building(watch)
+    _building(watch)
     serve = commands.add_parser("serve", help="the desk: a local web app to find, personalise and print")
-    common(serve)
+    _common(serve)
     serve.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output folder")
     serve.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N", help="worker processes")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -93,6 +70,39 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _common(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--content",
+        type=Path,
+        default=DEFAULT_CONTENT,
+        metavar="DIR",
+        help="content folder (default: content)",
+    )
+    sub.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+
+
+def _building(sub: argparse.ArgumentParser) -> None:
+    _common(sub)
+    sub.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output folder (default: dist)"
+    )
+    sub.add_argument("--force", action="store_true", help="rebuild even what has not changed")
+    sub.add_argument(
+        "--variant",
+        choices=VARIANTS,
+        default="standard",
+        help="standard, or large print (into OUT/large/)",
+    )
+    sub.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="worker processes (default: all cores)",
+    )
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -101,11 +111,6 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
-
-
-def _print_problems(problems: Sequence[Problem]) -> None:
-    for problem in problems:
-        print(problem, file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -130,37 +135,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return INTERNAL
 
 
-def internal_error(exc: BaseException) -> None:
-    """One line of apology for a bug, and where to report it (with the details that help)."""
-    where = ""
-    tb = exc.__traceback__
-    while tb is not None:
-        where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
-        tb = tb.tb_next
-    detail = str(exc).replace("\n", " ")
-    detail = detail if len(detail) <= 200 else detail[:200] + "…"
-    print(
-        f"handouts: internal error (a bug in handouts, not in your content), sorry: "
-        f"{type(exc).__name__}{where}: {detail}\n"
-        f"    please report it to {REPORT_TO} with this message and the command you ran",
-        file=sys.stderr,
-    )
-
-
 def _run(options: argparse.Namespace) -> int:
     if options.command == "init":
         return run_init(options.folder)
     if options.command == "check":
         return run_check(options.content, options.quiet, options.report, options.strict, options.json)
     if options.command == "watch":
-        from .build import UsageError, Workers, check_folders
+        from .outfolder import check_folders  # here, as the build's: check, init and --help need none
+        from .plan import UsageError
         from .watch import watch
+        from .workers import Workers
 
         try:
             check_folders(options.content, options.out)
         except UsageError as exc:
-            print(f"handouts: error: {exc}", file=sys.stderr)
-            return USAGE
+            return usage_error(exc)
 
         def rebuild(workers: Workers) -> int:
             try:
@@ -255,17 +244,17 @@ def run_check(
     content_dir: Path, quiet: bool = False, report: bool = False, strict: bool = False, as_json: bool = False
 ) -> int:
     from . import report as reports
-    from .build import load
-    from .i18n import check as check_languages
+    from .verdict import Verdict
 
-    data = load(content_dir)
-    problems = [*data.problems, *check_languages(data), *reports.review_problems(data)]
+    verdict = Verdict.of(content_dir)
+    data = verdict.content
+    problems = verdict.checked
     made = reports.make_report(data) if report or strict or as_json else None
     if made:
         problems += reports.card_problems(made, strict)
     problems.sort(key=lambda p: (p.path, p.line or 0, not p.is_error, p.message))
     errors = sum(1 for p in problems if p.is_error)
-    _print_problems([p for p in reports.hint_once(problems) if p.is_error or not quiet])
+    print_problems([p for p in reports.hint_once(problems) if p.is_error or not quiet])
     if made and (as_json or report):
         _print_out(reports.to_json(made, problems) if as_json else reports.format_report(made))
     count = len(data.sources) + len(data.booklets)
@@ -294,9 +283,10 @@ def run_build(
     jobs: int | None = None,
     quiet: bool = False,
     workers: Workers | None = None,
-    variant: str = "standard",
+    variant: Variant = STANDARD,
 ) -> int:
-    from .build import UsageError, build
+    from .build import build  # here: 95 ms (measured) that check, init and --help never need
+    from .plan import UsageError
     from .progress import Progress
 
     started = time.monotonic()
@@ -313,30 +303,7 @@ def run_build(
             variant=variant,
         )
     except UsageError as exc:
-        print(f"handouts: error: {exc}", file=sys.stderr)
-        return USAGE
+        return usage_error(exc)
     finally:
         progress.finish()
-    _print_problems(summary.problems)
-    for removed in summary.removed:  # said even with -q: a file disappears
-        print(f"removed {removed}: its content is gone", file=sys.stderr)
-    for notice in sorted(summary.notices):
-        print(f"handouts: note: {notice}", file=sys.stderr)
-    if not quiet or summary.failed:
-        parts = [
-            f"{len(summary.built)} built",
-            f"{len(summary.unchanged)} unchanged",
-            f"{len(summary.failed)} failed",
-        ]
-        print(
-            f"{', '.join(parts)} in {time.monotonic() - started:.1f} s -> {os.path.relpath(out)}/",
-            file=sys.stderr,
-        )
-    if summary.internal:
-        print(
-            f"handouts: {len(summary.internal)} output(s) failed on an internal error (a bug in handouts),"
-            f" sorry; please report it to {REPORT_TO} with the messages above",
-            file=sys.stderr,
-        )
-        return INTERNAL
-    return CONTENT_ERRORS if summary.errors or summary.failed else OK
+    return report_build(summary, out, time.monotonic() - started, quiet)

@@ -549,12 +549,11 @@ def discover(root: Path, kind: Kind, out: Collector) -> tuple[dict[str, Path], s
     return found, clashes
 
 
-def load(root: Path, check_glyphs: object = None) -> Content:
+def load(root: Path) -> Content:
     """Load and validate everything in a content folder. Never raises for content problems.
 
     The first layer of the verdict (see ``verdict``): the tool's own files, practice.yml and
     theme.css, every item, the booklets, and the signs the font cannot draw in any of them.
-    (``check_glyphs`` is ignored: the glyphs are always checked; it goes with ``build.load``.)
     """
     root = root.resolve()
     incomplete = _tool_problem()

@@ -198,12 +198,3 @@ def missing_translations(content: Content) -> list[Problem]:
                     )
                 )
     return problems
-
-
-def check(content: Content) -> list[Problem]:
-    """What ``check`` adds about languages: every catalogue, and the cards not yet translated.
-
-    The same as ``verdict.Verdict.languages()``, which replaces it once ``check`` reads the verdict.
-    """
-    problems = [p for found in check_catalogues().values() for p in found]
-    return problems + missing_translations(content)

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from . import __version__
 from .frontmatter import Collector, parse_mapping, shorten, split_front_matter
-from .models import Article, Content, Output, Problem
+from .models import BOOKLET, Article, Content, Output, Problem
 from .paths import display
 
 RESULT_FILE = ".links.json"  # in the output folder: the last check, for the desk
@@ -121,7 +121,7 @@ def _qr_addresses(content: Content) -> list[Address]:
 
     practice = content.practice
     everything = tuple(i.key for i in items) + tuple(
-        Output("booklet", "", lang).key for lang in content.booklets
+        Output(BOOKLET, "", lang).key for lang in content.booklets
     )
     read_more: dict[str, list[str]] = {}
     for item in items:

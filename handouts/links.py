@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from .i18n import N_
-from .models import DEFAULT_LANG, Article, Content, Item, Output, Practice
+from .models import ARTICLES, DEFAULT_LANG, Article, Content, Item, Output, Practice
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,10 @@ def article_link(article: Article | None, practice: Practice, lang: str = DEFAUL
 def _article(item: Item, content: Content) -> Article | None:
     """The article a handout leads to: online in the handout's language if it can, else Dutch."""
     if isinstance(item, Article):
-        candidates = [item, content.item(Output("articles", item.slug).key)]
+        candidates = [item, content.item(Output(ARTICLES, item.slug).key)]
     elif item.article:
-        own = Output("articles", item.article, item.lang).key
-        candidates = [content.item(own), content.item(Output("articles", item.article).key)]
+        own = Output(ARTICLES, item.article, item.lang).key
+        candidates = [content.item(own), content.item(Output(ARTICLES, item.article).key)]
     else:
         return None
     articles = [found for found in candidates if isinstance(found, Article)]

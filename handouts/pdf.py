@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from .console import clip
 from .models import Problem, line_of
 from .paths import STYLES, display
 
@@ -153,12 +154,10 @@ def render(job: RenderJob) -> RenderResult:
     try:
         return _render(job)
     except Exception as exc:
-        detail = str(exc).replace("\n", " ")
         problem = Problem(
             display(job.source),
             None,
-            f"internal error while rendering: {type(exc).__name__}: "
-            + (detail if len(detail) <= 200 else detail[:200] + "…"),
+            f"internal error while rendering: {type(exc).__name__}: {clip(str(exc))}",
             "this is a bug in handouts; please report it with the file",
         )
         return RenderResult(job.key, None, 0, (problem,), internal=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import watchfiles
 
+from .console import CONTENT_ERRORS, OK
 from .i18n import LOCALE
 from .paths import STYLES, TEMPLATES, display
 
@@ -29,7 +30,7 @@ def watch(content_dir: Path, out: Path, rebuild: Callable[[], int], quiet: bool)
             print(text, file=sys.stderr, flush=True)
 
     if not content_dir.is_dir():
-        return 1  # "content folder not found" has been printed: nothing to watch
+        return CONTENT_ERRORS  # "content folder not found" has been printed: nothing to watch
     folders = [p for p in (content_dir, TEMPLATES, STYLES, LOCALE) if p.is_dir()]
     say(f"watching {', '.join(display(p) + '/' for p in folders)} (Ctrl-C to stop)")
     changes = watchfiles.watch(
@@ -43,4 +44,4 @@ def watch(content_dir: Path, out: Path, rebuild: Callable[[], int], quiet: bool)
             print(
                 f"handouts: internal error during the rebuild, sorry: {type(exc).__name__}", file=sys.stderr
             )
-    return 0
+    return OK

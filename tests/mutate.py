@@ -363,19 +363,19 @@ base_image = (
 
 def check_and_html(root: Path) -> Any:
     """What ``check`` does, and what the build does before rendering: the HTML of every output."""
-    from handouts import build
+    from handouts import incremental, plan
     from handouts.content import load
 
     data = load(root)
     if data.practice is not None:
         targets = [
             o
-            for o in build.all_outputs(data)
+            for o in plan.all_outputs(data)
             if (data.booklet is not None if o.is_booklet else o.source_key in data.items)
         ]
-        digests = build.keys_for(data, targets)
+        digests = incremental.keys_for(data, targets)
         for output in targets:
-            build.make_job(output, data, digests[output])
+            plan.make_job(output, data, digests[output])
     return data
 
 

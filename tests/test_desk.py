@@ -757,10 +757,10 @@ def test_every_shipped_handout_is_listed_and_every_card_takes_a_personal_block(
 
 def test_the_therapist_is_chosen_from_the_practices_list(tmp_path: Path) -> None:
     """With ``therapists:`` in practice.yml the form offers those names, and only those."""
-    from handouts.build import Workers
     from handouts.desk.app import create_app
     from handouts.desk.catalogue import make
     from handouts.desk.state import Desk
+    from handouts.workers import Workers
 
     content = make_content(tmp_path / "content")
     out = tmp_path / "dist"
@@ -796,9 +796,9 @@ def test_the_therapist_is_chosen_from_the_practices_list(tmp_path: Path) -> None
 def test_a_warm_worker_reparses_the_stylesheet_only_when_a_style_file_changed(tmp_path: Path) -> None:
     """The personalised prints reuse the parsed stylesheet; an edited style is still picked up."""
     from handouts import pdf
-    from handouts.build import make_job
     from handouts.content import load
     from handouts.paths import STYLES
+    from handouts.plan import make_job
 
     content = make_content(tmp_path / "content")
     data = load(content)

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from conftest import CARD_BODY, SAMPLE, SVG_SQUARE, make_content
 
-from handouts.build import MANIFEST, TREE
 from handouts.cli import main
+from handouts.incremental import MANIFEST, TREE
 
 PROJECT = Path(__file__).resolve().parent.parent
 OLD_NS = 1_000_000_000 * 10**9  # 2001-09-09: the mtime of every output of a fresh copy
@@ -322,11 +322,17 @@ def _workers(build: int) -> list[int]:
     return [pid for pid, ppid, _ in table if ppid in servers]
 
 
-def _start(content: Path, out: Path) -> subprocess.Popen[str]:
-    """A build in its own session, as a terminal starts it (Ctrl-C reaches the whole group)."""
+def _start(content: Path, out: Path, tmp: Path) -> subprocess.Popen[str]:
+    """A build in its own session, as a terminal starts it (Ctrl-C reaches the whole group).
+
+    Its temporary folder is ``tmp`` (made empty here): what the build leaves there can be seen.
+    """
+    tmp.mkdir()
     command = [sys.executable, "build.py", *build_args(content, out, "--jobs", "2")]
-    pipe, both = subprocess.PIPE, subprocess.STDOUT
-    return subprocess.Popen(command, cwd=PROJECT, stdout=pipe, stderr=both, text=True, start_new_session=True)
+    pipe, both, env = subprocess.PIPE, subprocess.STDOUT, {**os.environ, "TMPDIR": str(tmp)}
+    return subprocess.Popen(
+        command, cwd=PROJECT, stdout=pipe, stderr=both, text=True, start_new_session=True, env=env
+    )
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -334,7 +340,7 @@ def test_ctrl_c_stops_a_build_without_a_traceback_and_keeps_what_was_built(
     tmp_path: Path,
 ) -> None:
     out = tmp_path / "out"
-    with _start(make_long(tmp_path), out) as process:  # the booklet takes seconds
+    with _start(make_long(tmp_path), out, tmp_path / "tmp") as process:  # the booklet takes seconds
         assert process.stdout is not None
         printed = []
         for line in process.stdout:  # wait until the first handout is done, then press Ctrl-C
@@ -353,6 +359,7 @@ def test_ctrl_c_stops_a_build_without_a_traceback_and_keeps_what_was_built(
     assert all((out / f"{key}.pdf").is_file() for key in built)
     assert "booklet" not in built and not (out / "booklet.pdf").exists()  # the interruption was real
     wait_for(lambda: not _in_session(process.pid), "the workers to stop", timeout=30)
+    assert not list((tmp_path / "tmp").iterdir()), "the stopped workers' temporary files were left behind"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -360,7 +367,7 @@ def test_a_killed_worker_is_reported_and_the_next_build_recovers(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out, content = tmp_path / "out", make_long(tmp_path)
-    with _start(content, out) as process:
+    with _start(content, out, tmp_path / "tmp") as process:
         wait_for(lambda: _workers(process.pid) or process.poll() is not None, "a render worker")
         os.kill(_workers(process.pid)[0], signal.SIGKILL)  # as the out-of-memory killer would
         try:
@@ -377,6 +384,7 @@ def test_a_killed_worker_is_reported_and_the_next_build_recovers(
         re.M,
     ), output
     wait_for(lambda: not _in_session(process.pid), "the other workers to stop", timeout=30)
+    assert not list((tmp_path / "tmp").iterdir()), "the killed worker's temporary files were left behind"
     code, err = cli(capsys, *build_args(content, out, "--jobs", "2", "-q"))
     assert code == 0, err
     assert (out / "booklet.pdf").is_file()
@@ -450,6 +458,25 @@ def test_a_card_failing_in_a_worker_is_a_content_error(site: tuple[Path, Path]) 
     assert "Traceback" not in done.stderr
     assert "1 built, 0 unchanged, 1 failed" in done.stderr
     assert set(files(content.parent / "fresh")) == {OTHER_CARD, MANIFEST}
+
+
+def test_a_build_leaves_nothing_in_the_temporary_folder(site: tuple[Path, Path], tmp_path: Path) -> None:
+    """WeasyPrint copies the fonts into a temporary folder that a render worker never removed when
+    it exited: one to four folders of 220 KB after every build. Now the workers' folder goes with them."""
+    content, _ = site
+    set_body(content / "metaphors/kaart-een.md", CARD_BODY + "\nNog een zin die te lang is.\n" * 80)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    command = [
+        sys.executable,
+        str(PROJECT / "build.py"),
+        *build_args(content, tmp_path / "fresh", "--jobs", "2"),
+    ]
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 1, done.stderr  # the card that does not fit
+    assert re.search(r"\b[1-9]\d* built, 0 unchanged, 1 failed", done.stderr), done.stderr
+    assert not list(tmp.iterdir())
 
 
 # ---------------------------------------------------------------------------- watch

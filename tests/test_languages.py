@@ -271,7 +271,7 @@ def test_no_fixed_text_of_a_template_is_left_in_dutch(tmp_path: Path) -> None:
     text left out of the catalogues (not wrapped in ``_()``).
     """
     from handouts import html
-    from handouts.build import load
+    from handouts.content import load
 
     same = {name: text for name, text in FILES.items() if ".fr." not in name and ".en." not in name}
     same |= {name.replace(".md", ".fr.md"): text for name, text in same.items() if name.endswith(".md")}

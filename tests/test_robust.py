@@ -735,13 +735,13 @@ def test_an_output_folder_that_cannot_be_written_is_refused_before_rendering(
 ) -> None:
     """Running as root, chmod cannot make a folder read-only: the operating system's answer is
     simulated where a file is created in the output folder."""
-    from handouts import build, pdf
+    from handouts import outfolder, pdf
 
     def refuse(*args: object, **kwargs: object) -> object:
         raise failure
 
     rendered = []
-    monkeypatch.setattr(build.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(outfolder.tempfile, "mkstemp", refuse)
     monkeypatch.setattr(pdf, "_render", lambda job: rendered.append(job))
     out = tmp_path / "out"
     code, err = run_cli(capfd, "build", "--content", str(tiny), "--out", str(out), "--jobs", "1")
@@ -754,7 +754,7 @@ def test_an_output_folder_that_cannot_be_written_is_refused_before_rendering(
 def test_a_write_failure_while_saving_is_an_error_naming_the_file_and_the_last_good_pdf_is_kept(
     tiny: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from handouts import build
+    from handouts import outfolder
 
     (tiny / "booklet.yml").unlink()
     out = tmp_path / "out"
@@ -766,9 +766,9 @@ def test_a_write_failure_while_saving_is_an_error_naming_the_file_and_the_last_g
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(build.os, "fsync", full)
+    monkeypatch.setattr(outfolder.os, "fsync", full)
     code, err = run_cli(capfd, "build", "--content", str(tiny), "--out", str(out), "--jobs", "1")
-    monkeypatch.setattr(build.os, "fsync", real_fsync)
+    monkeypatch.setattr(outfolder.os, "fsync", real_fsync)
     assert code == 1, err
     assert (
         f"{out / 'metaphors/kaart.pdf'}: error: cannot write {out / 'metaphors/kaart.pdf'}: the disk is full"

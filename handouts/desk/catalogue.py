@@ -12,13 +12,14 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..build import Summary, load
+from ..build import Summary
+from ..content import load
 from ..markup import tips
-from ..models import Article, Content, Metaphor, Output, Problem
+from ..models import ARTICLES, BOOKLET, METAPHORS, Article, Content, Metaphor, Output, OutputKind, Problem
 from ..report import ItemReport, Review, make_report
 from .thumbs import thumbnails
 
-KIND_LABELS = {"metaphors": "Kaart", "articles": "Artikel", "booklet": "Boekje"}
+KIND_LABELS = {METAPHORS: "Kaart", ARTICLES: "Artikel", BOOKLET: "Boekje"}
 LANGUAGE_NAMES = {"fr": "Frans", "en": "Engels"}
 MISSES = {  # the report's plain-language targets, as the staff page names a miss
     "reading_ease": "leesgemak te laag",
@@ -39,7 +40,7 @@ class Entry:
     """One handout (or the booklet) as the desk lists it."""
 
     key: str  # "metaphors/glas-water", "articles/...", "booklet"
-    kind: str
+    kind: OutputKind
     title: str
     summary: str
     tags: tuple[str, ...]
@@ -117,8 +118,8 @@ def make(content_dir: Path, out: Path) -> Catalogue:
     return Catalogue(
         content=data,
         review_months=report.review_interval_months,
-        cards=tuple(e for e in entries.values() if e.kind == "metaphors"),
-        articles=tuple(e for e in entries.values() if e.kind == "articles"),
+        cards=tuple(e for e in entries.values() if e.kind == METAPHORS),
+        articles=tuple(e for e in entries.values() if e.kind == ARTICLES),
         booklet=booklet,
         files=frozenset(files),
         by_key=entries,
@@ -152,20 +153,20 @@ def _item_entry(item: Metaphor | Article, report: ItemReport, out: Path, files: 
         version=item.version,
         review=report.review,
         reading_ease=report.reading_ease,
-        misses=tuple(MISSES[m] for m in report.misses()) if item.kind == "metaphors" else (),
+        misses=tuple(MISSES[m] for m in report.misses()) if item.kind == METAPHORS else (),
         translations=translations,
     )
 
 
 def _booklet_entry(data: Content, out: Path, files: set[str]) -> Entry | None:
     """The booklet, when it is configured and all its PDFs are built."""
-    booklet_files = Output("booklet").files
+    booklet_files = Output(BOOKLET).files
     if data.booklet is None or not all((out / name).is_file() for name in booklet_files):
         return None
     files.update(booklet_files)
     return Entry(
         key="booklet",
-        kind="booklet",
+        kind=BOOKLET,
         title=data.booklet.title,
         summary=data.booklet.subtitle or "",
         tags=(),

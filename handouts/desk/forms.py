@@ -16,6 +16,7 @@ from wtforms import Field, PasswordField, StringField, TextAreaField
 from wtforms.validators import Length, StopValidation, ValidationError
 from wtforms.widgets import DateInput
 
+from ..glyphs import unprintable
 from ..models import Personal
 from .personal import NAME_MAX, NOTE_MAX
 
@@ -38,14 +39,6 @@ def one_line(value: str | None) -> str:
 def note_text(value: str | None) -> str:
     """Line breaks as ``\\n`` whatever the browser sent; no blank space at either end."""
     return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def unprintable(text: str) -> list[str]:
-    """Characters the bundled font cannot draw (they would print as empty boxes)."""
-    from ..glyphs import supported
-
-    have = supported()
-    return sorted({c for c in text if ord(c) not in have and not c.isspace()})
 
 
 # ---------------------------------------------------------------------------- fields

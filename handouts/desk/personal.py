@@ -42,8 +42,8 @@ def record_line(items: Sequence[Item], personal: Personal) -> str:
 
 def job(key: str, data: Content, personal: Personal | None) -> RenderJob:
     """The render job of one handout, with the personal block when ``personal`` is given."""
-    from ..build import make_job
     from ..html import render_item
+    from ..plan import make_job
 
     item = data.item(key)
     assert item is not None

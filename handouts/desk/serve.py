@@ -20,9 +20,12 @@ from typing import Any
 
 from flask import Flask
 
-from ..build import Summary, UsageError, Workers, build
+from .. import console
+from ..build import build
 from ..paths import display
+from ..plan import UsageError
 from ..progress import Progress
+from ..workers import Workers
 from .app import create_app
 from .catalogue import make, record
 from .state import Desk
@@ -156,25 +159,10 @@ def _rebuild(desk: Desk, reason: str, quiet: bool) -> None:
         finally:
             progress.finish()
         seconds = time.monotonic() - clock
-        _report(summary, seconds, desk.out, quiet)
+        console.report_build(summary, desk.out, seconds, quiet)
         desk.catalogue = make(desk.content_dir, desk.out)
         desk.history.append(record(summary, started, seconds, reason))
     except UsageError as exc:  # cannot happen for a full build; said plainly if it does
         print(f"handouts: error: {exc}", file=sys.stderr)
     finally:
         desk.building = False
-
-
-def _report(summary: Summary, seconds: float, out: Path, quiet: bool) -> None:
-    """A build's problems, notes and counts on stderr, as ``build`` reports them."""
-    for problem in summary.problems:
-        print(problem, file=sys.stderr)
-    for notice in sorted(summary.notices):
-        print(f"handouts: note: {notice}", file=sys.stderr)
-    if not quiet or summary.failed:
-        print(
-            f"{len(summary.built)} built, {len(summary.unchanged)} unchanged, "
-            f"{len(summary.failed)} failed in {seconds:.1f} s -> {display(out)}/",
-            file=sys.stderr,
-            flush=True,
-        )

@@ -16,8 +16,8 @@ from typing import cast
 
 from flask import current_app
 
-from ..build import Workers
 from ..pdf import RenderJob, RenderResult, render
+from ..workers import Workers
 from .catalogue import BuildRecord, Catalogue
 
 EXTENSION = "handouts.desk"  # the key in app.extensions

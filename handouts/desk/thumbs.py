@@ -10,7 +10,7 @@ import hashlib
 import io
 from pathlib import Path
 
-from ..build import write_atomic
+from ..outfolder import write_atomic
 
 THUMBS = ".thumbs"
 WIDTH_PX = 400  # shown about 200 px wide: sharp on a high-density screen
