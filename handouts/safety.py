@@ -134,8 +134,9 @@ class _Report:
                 "use plain Markdown; styles and templates belong in styles/ and templates/",
             )
         elif kind == "refused":  # "onclick=" or "p style=": an attribute
+            attribute = value.rpartition(" ")[2]  # "onclick=": as written, else the bare name
             self.error(
-                self.line_with(name := value.rpartition(" ")[2], name.rstrip("=")),
+                self.line_with(attribute, attribute.rstrip("=")),
                 f"the attribute {value} is not allowed in content",
                 "use plain Markdown; styles and templates belong in styles/ and templates/",
             )
