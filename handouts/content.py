@@ -11,19 +11,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import re
-import stat
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlparse
 
 from . import glyphs
 from .frontmatter import (
     Collector,
     Source,
-    control_char,
     did_you_mean,
     parse_mapping,
     read_bytes,
@@ -49,30 +44,13 @@ from .models import (
     line_of,
 )
 from .paths import display, missing_files
+from .safety import check_body, resolve_local
 from .schema import ARTICLE, METAPHOR, PRACTICE, Fields, FieldSpec, Schema, read
 from .starter import warn_examples, warn_placeholders
 from .theme import load_theme
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
-
-# Raw HTML that could fetch, attach or run something is not content.
-FORBIDDEN_TAGS = frozenset(
-    {
-        *("script", "link", "iframe", "frame", "frameset", "object", "embed", "applet", "style", "base"),
-        *("meta", "form", "input", "button", "textarea", "select", "video", "audio", "source", "track"),
-        *("picture", "portal", "template"),
-    }
-)
-WEB_SCHEMES = ("http", "https", "mailto", "tel")  # the links a handout may carry
-IMAGE_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp")
-IMAGE_LIMIT = 20_000_000  # bytes
-NESTING_LIMIT = 20  # levels of blockquotes, lists and tags in the text: deeper is not a handout
-WORD_LIMIT = 50  # characters without a place to break: more does not fit on a line of any handout
-BREAKS_RE = re.compile(r"[\s\-/\u00ad\u200b\u2010-\u2014]+")
-VOID_TAGS = frozenset(
-    ["area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"]
-)
 
 
 def split_name(path: Path, out: Collector) -> tuple[str, str] | None:
@@ -91,279 +69,6 @@ def split_name(path: Path, out: Collector) -> tuple[str, str] | None:
         f"use lowercase letters, digits and single hyphens: rename it to '{suggestion}.md'"
         f" (a translation: '{suggestion}.fr.md' or '{suggestion}.en.md')",
     )
-    return None
-
-
-def check_body(source: Source, out: Collector, root: Path) -> tuple[Path, ...] | None:
-    """Check the Markdown body as it will be rendered.
-
-    The body is converted to HTML (as the renderer will get it) and that HTML is checked:
-    no raw HTML that could fetch, attach or run something, only web links, images that exist
-    inside content/ and can be drawn, no nesting too deep to lay out and no word too long
-    for a line. Control characters are refused first, with their line.
-    """
-    if not source.body.strip():
-        out.add(source.path, source.body_line, "the text is empty", "write the text below the front matter")
-        return None
-    lines = source.body.splitlines()
-    ok = True
-    for number, line in enumerate(lines, start=source.body_line):
-        bad = control_char(line)
-        if bad:
-            ok = False
-            out.add(
-                source.path,
-                number,
-                f"the text contains the control character {bad}",
-                "remove it; it is invisible in most editors: retype the line",
-            )
-    if not ok:
-        return None
-    from .markup import to_html
-
-    try:
-        html = to_html(source.body)
-    except RecursionError:
-        out.add(
-            source.path,
-            source.body_line,
-            f"the text is nested too deeply (quotes or lists more than {NESTING_LIMIT} levels)",
-            "use fewer '>' or less indentation",
-        )
-        return None
-    scan = _BodyScan()
-    scan.feed(html)
-    scan.close()
-
-    def line_with(*needles: str) -> int:
-        for needle in needles:
-            needle = needle.strip()[:40]
-            if not needle:
-                continue
-            for number, line in enumerate(lines, start=source.body_line):
-                if needle.lower() in line.lower():
-                    return number
-        return source.body_line
-
-    images: list[Path] = []
-    for kind, value in scan.found:
-        if kind == "tag":
-            ok = False
-            out.add(
-                source.path,
-                line_with(f"<{value}"),
-                f"raw HTML <{value}> is not allowed in content",
-                "use plain Markdown; styles and templates belong in styles/ and templates/",
-            )
-        elif kind == "attachment":
-            ok = False
-            out.add(
-                source.path,
-                line_with(value, "attachment"),
-                "an attachment (rel=attachment) is not allowed in content",
-                "a handout is paper: link to a web page instead",
-            )
-        elif kind == "deep":
-            ok = False
-            out.add(
-                source.path,
-                line_with(value),
-                f"the text is nested too deeply (quotes, lists or tags more than {NESTING_LIMIT} levels)",
-                "use fewer '>' or less indentation",
-            )
-        elif kind == "word":  # the style breaks it anywhere, as a last resort: worth a warning
-            out.warn(
-                source.path,
-                line_with(value[:20]),
-                f"a word of {len(value)} characters ('{shorten(value, 30)}') is too long for a line:"
-                " it will be broken at an arbitrary place",
-                "break it up with spaces or hyphens",
-            )
-        elif kind == "href":
-            reason = _link_problem(value)
-            if reason:
-                ok = False
-                out.add(
-                    source.path,
-                    line_with(value),
-                    reason,
-                    "a handout may link to web pages (https://...), e-mail (mailto:) and phones (tel:)",
-                )
-        elif kind == "src":
-            target = resolve_local(source.path.parent, value, root)
-            if isinstance(target, str):
-                ok = False
-                out.add(
-                    source.path,
-                    line_with(value, "]:"),
-                    target,
-                    "put the image in content/images/ and refer to it as ../images/NAME.svg",
-                )
-            else:
-                images.append(target)
-    return tuple(images) if ok else None
-
-
-def _link_problem(href: str) -> str | None:
-    """Why a link in the text is refused, or None."""
-    shown = shorten(href)
-    if href.startswith("#"):
-        return None
-    try:
-        parsed = urlparse(href)
-        parsed.port  # noqa: B018 (raises ValueError for a port that is not a number)
-    except ValueError:
-        return f"the link '{shown}' is not a valid web address"
-    if parsed.scheme.lower() in WEB_SCHEMES:
-        if parsed.scheme.lower() in ("http", "https") and not parsed.netloc:
-            return f"the link '{shown}' has no site name"
-        return None
-    if not parsed.scheme:
-        return f"the link '{shown}' points to a file, not to a web page"
-    return f"the link '{shown}' uses '{shorten(parsed.scheme, 20)}:', which is not a web address"
-
-
-class _BodyScan(HTMLParser):
-    """What the rendered HTML of a body asks for: tags, links, images, attachments, words."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[tuple[str, str]] = []
-        self.open: list[str] = []
-        self.deep = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._element(tag, attrs)
-        if tag not in VOID_TAGS:
-            self.open.append(tag)
-            if len(self.open) > NESTING_LIMIT and not self.deep:
-                self.deep = True  # reported with the first text inside, to find its line
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._element(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.open:
-            while self.open and self.open.pop() != tag:
-                pass
-
-    def handle_data(self, data: str) -> None:
-        if self.deep and data.strip() and not any(kind == "deep" for kind, _ in self.found):
-            self.found.append(("deep", data.strip()))
-        for word in BREAKS_RE.split(data):
-            if len(word) > WORD_LIMIT:
-                self.found.append(("word", word))
-
-    def close(self) -> None:
-        super().close()
-        if self.deep and not any(kind == "deep" for kind, _ in self.found):
-            self.found.append(("deep", ""))
-
-    def _element(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in FORBIDDEN_TAGS:
-            self.found.append(("tag", tag))
-        for name, value in attrs:
-            value = value or ""
-            if name == "rel" and "attachment" in value.lower().split():
-                self.found.append(("attachment", self.get_starttag_text() or ""))
-            elif name in ("href", "xlink:href") or (name == "src" and tag != "img"):
-                self.found.append(("href", value))
-            elif name == "src":
-                self.found.append(("src", value))
-            elif name in ("srcset", "data", "poster", "background", "formaction", "action"):
-                self.found.append(("tag", f"{tag} {name}="))
-
-
-def resolve_local(base: Path, ref: str, root: Path) -> Path | str:
-    """Resolve a reference to a local image file inside ``root``, or explain why not."""
-    shown = shorten(ref)
-    try:
-        parsed = urlparse(ref)
-    except ValueError:
-        return f"image '{shown}' is not a valid address"
-    if parsed.scheme in ("http", "https"):
-        return f"image '{shown}' is on the internet; rendering is offline and cannot fetch it"
-    if parsed.scheme == "data":
-        return f"image '{shorten(ref, 30)}' is embedded as data; save it as a file in content/images/"
-    if parsed.scheme:
-        return f"image '{shown}' uses '{shorten(parsed.scheme, 20)}:'; only files inside content/ can be used"
-    relative = unquote(parsed.path)
-    if "\0" in relative:
-        return f"image '{shown}' contains a NUL character"
-    if any(len(part.encode()) > 255 for part in Path(relative).parts):
-        return f"image '{shown}' has a file name longer than 255 bytes"
-    try:
-        target = (base / relative).resolve()
-        if not target.is_relative_to(root.resolve()):
-            return f"image '{shown}' is outside the content folder"
-        if not target.is_file():
-            return f"image '{shown}' not found"
-        info = target.stat()
-    except (OSError, ValueError, RuntimeError) as exc:
-        return f"image '{shown}' cannot be read: {getattr(exc, 'strerror', None) or exc}"
-    problem = _image_problem(target, info.st_mtime_ns, info.st_size)
-    return f"image '{shown}' {problem}" if problem else target
-
-
-@functools.lru_cache(maxsize=256)
-def _image_problem(path: Path, mtime_ns: int, size: int) -> str | None:
-    """Why the renderer could not draw this image file, or None (checked once per version)."""
-    suffix = path.suffix.lower()
-    if suffix not in IMAGE_SUFFIXES:
-        return "is not an image file: use an .svg, .png or .jpg file"
-    if size > IMAGE_LIMIT:
-        return f"is too large ({size // 1_000_000} MB; at most {IMAGE_LIMIT // 1_000_000} MB)"
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return "is not a regular file"
-            with os.fdopen(fd, "rb", closefd=False) as handle:
-                data = handle.read(IMAGE_LIMIT)
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        return f"cannot be read: {exc.strerror}"
-    if suffix == ".svg":
-        return _svg_problem(data)
-    return _raster_problem(data, suffix)
-
-
-def _svg_problem(data: bytes) -> str | None:
-    import xml.etree.ElementTree as ElementTree
-
-    head = data[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in data.lower():
-        return "declares a DOCTYPE or entities, which are refused: save it as plain SVG"
-    try:
-        root = ElementTree.fromstring(data)
-    except ElementTree.ParseError as exc:
-        return f"is not a valid SVG file: {exc} (the file is damaged, or not SVG)"
-    except (ValueError, RecursionError) as exc:
-        return f"is not a valid SVG file: {type(exc).__name__}"
-    if not root.tag.endswith("svg"):
-        return f"is not an SVG image (it starts with <{shorten(root.tag.rpartition('}')[2], 20)}>)"
-    return None
-
-
-def _raster_problem(data: bytes, suffix: str) -> str | None:
-    import io
-    import warnings
-
-    from PIL import Image  # a dependency of WeasyPrint
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # a decompression bomb warning is a refusal
-            with Image.open(io.BytesIO(data)) as image:
-                image.verify()
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
-                if image.width * image.height > 50_000_000:
-                    return f"has too many pixels ({image.width} x {image.height})"
-    except Exception as exc:  # Pillow raises many kinds for a damaged file
-        reason = str(exc) or type(exc).__name__
-        return f"cannot be drawn: {shorten(reason, 80)} (the file is damaged, or not a {suffix[1:].upper()})"
     return None
 
 

@@ -3,6 +3,7 @@ small typographic care that older readers need (no break where a break misleads)
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 import xml.etree.ElementTree as etree  # noqa: N813 (the usual name)
@@ -14,6 +15,7 @@ import markdown
 from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AMP_SUBSTITUTE, HTML_PLACEHOLDER_RE
 
 NBSP = "\u00a0"
 WORD_JOINER = "\u2060"
@@ -76,6 +78,15 @@ class _Figures(Treeprocessor):
                 figcaption.text = caption
 
 
+SOURCES_HEADING = "bronnen"
+SOURCES_CLASSES = ("bronnen", "bronnen-list")  # the heading, and what follows it up to the next h2/h3
+
+
+def is_sources_heading(text: str) -> bool:
+    """Whether an h2 or h3 with this text opens the reference list: "Bronnen" (or "Bronnen:")."""
+    return text.strip().rstrip(":").strip().lower() == SOURCES_HEADING
+
+
 class _Sources(Treeprocessor):
     """Mark the reference list under a "Bronnen" heading so it can be set smaller.
 
@@ -92,7 +103,7 @@ class _Sources(Treeprocessor):
         sources = []
         for element in root:
             if element.tag in ("h2", "h3"):
-                inside = "".join(element.itertext()).strip().rstrip(":").lower() == "bronnen"
+                inside = is_sources_heading("".join(element.itertext()))
                 if inside:
                     element.set("class", "bronnen")
             elif inside:
@@ -179,6 +190,44 @@ class _Tips(Treeprocessor):
         return " ".join(text.split())
 
 
+# smarty's entities, as they were typed
+_TYPED = {"&lsquo;": "'", "&rsquo;": "'", "&ldquo;": '"', "&rdquo;": '"', "&ndash;": "--", "&mdash;": "---"}
+_TYPED |= {"&hellip;": "...", "&laquo;": "<<", "&raquo;": ">>"}
+
+
+class _Capture(Treeprocessor):
+    """Keep a copy of the finished tree, with the text that Markdown stashed put back as text.
+
+    Raw HTML is stashed as a placeholder until the HTML is written: here its tags are dropped
+    and its text kept, as a reader sees it. smarty's quotes, dashes and dots are put back as
+    they were typed, so that the words are the source's words.
+    """
+
+    def __init__(self, md: markdown.Markdown, into: list[etree.Element]) -> None:
+        super().__init__(md)
+        self.into = into
+
+    def run(self, root: etree.Element) -> None:
+        tree = copy.deepcopy(root)
+        for element in tree.iter():
+            element.text = self._plain(element.text)
+            element.tail = self._plain(element.tail)
+        self.into.append(tree)
+
+    def _plain(self, text: str | None) -> str | None:
+        if not text or "\x02" not in text:
+            return text
+        stash = self.md.htmlStash.rawHtmlBlocks
+
+        def unstash(match: re.Match[str]) -> str:
+            stored = stash[int(match.group(1))]
+            raw = stored if isinstance(stored, str) else etree.tostring(stored, encoding="unicode")
+            return _TYPED.get(raw) or html.unescape(_TAG.sub("", raw))
+
+        text = HTML_PLACEHOLDER_RE.sub(unstash, text)
+        return html.unescape(text.replace(AMP_SUBSTITUTE, "&"))
+
+
 class _HandoutExtension(Extension):
     def __init__(
         self,
@@ -193,6 +242,8 @@ class _HandoutExtension(Extension):
         self.tips: list[str] = []  # filled by the conversion
         self.shift = shift
         self.sources = sources
+        self.trees: list[etree.Element] = []  # filled by the conversion, with ``capture``
+        self.capture = False
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
         md.treeprocessors.register(_Figures(md), "figures", 5)
@@ -200,6 +251,8 @@ class _HandoutExtension(Extension):
         md.treeprocessors.register(_LocalImages(md, self.base), "local-images", 3)
         md.treeprocessors.register(_Tips(md, self.ticked, self.tips), "tips", 2)
         md.treeprocessors.register(_ShiftHeadings(md, self.shift), "shift-headings", 1)  # after tips
+        if self.capture:  # after Markdown's own "unescape" (0): backslash escapes are text again
+            md.treeprocessors.register(_Capture(md, self.trees), "capture", -1)
         # last: after the stashed HTML (smarty's quotes, for one) is back in the text
         md.postprocessors.register(_Typography(md), "typography", 1)
 
@@ -225,6 +278,18 @@ def tips(text: str) -> tuple[str, ...]:
     extension = _HandoutExtension(None)
     _convert(text, extension)
     return tuple(extension.tips)
+
+
+def document(text: str) -> etree.Element:
+    """The tree ``to_html`` writes out, as a reader sees it: raw HTML tags gone, their text kept.
+
+    Nothing renders it: it is for reading the text (the report). The reference list keeps its
+    classes (``SOURCES_CLASSES``) to be told apart.
+    """
+    extension = _HandoutExtension(None)
+    extension.capture = True
+    _convert(text, extension)
+    return extension.trees[-1]
 
 
 def _convert(text: str, extension: _HandoutExtension) -> str:

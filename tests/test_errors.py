@@ -243,6 +243,14 @@ CASES = [
         GLAS_PDF,
     ),
     Case(
+        "raw-event-handler",
+        edit(GLAS, "- Rust genoeg", '<p onmouseover="steel()">Tekst.</p>\n\n- Rust genoeg'),
+        GLAS,
+        FIRST_TIP,
+        ("the attribute onmouseover= is not allowed", "use plain Markdown"),
+        GLAS_PDF,
+    ),
+    Case(
         "anchor-attachment-inside-content",
         edit(
             GLAS,

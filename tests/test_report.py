@@ -205,6 +205,40 @@ def test_markup_is_not_counted(tmp_path: Path, capfd: pytest.CaptureFixture[str]
     assert (item["sentences"], item["words"], item["max_sentence"]) == (3, 13, 6)
 
 
+def test_the_text_is_read_as_it_is_printed(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """The report reads the rendered text: what the page shows as one paragraph is one, a heading
+    underlined with dashes is a heading, quotes from raw HTML keep their words."""
+    content = write_content(tmp_path / "content")
+    body = (
+        "Het beeld\n---------\n\n"  # a heading (the old reader took it for a paragraph)
+        "Je doet drie dingen:\n- rust\n- beweeg\n- slaap\n\n"  # no blank line: printed as one paragraph
+        'Een <span class="klein">zin met "aanhalingstekens"</span> en collega\'s.\n'
+    )
+    card = write_card(content, "gedrukt", body)
+    data = report_json(capfd, content)
+    (item,) = data["items"]
+    # "Het beeld", "Je doet drie dingen: - rust - beweeg - slaap", the sentence with the span
+    assert (item["sentences"], item["words"]) == (3, 2 + 7 + 6)
+    assert item["longest_paragraph"] == 7  # the heading is no paragraph
+    quoted = next(s for s in data["hardest"] if s["text"].startswith("Een zin"))
+    assert quoted["text"] == 'Een zin met "aanhalingstekens" en collega\'s.'
+    assert quoted["line"] == line_of(card, "Een <span")
+
+
+def test_a_sources_heading_with_a_colon_is_left_out_as_the_handout_sets_it(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    content = write_content(tmp_path / "content")
+    body = f"{EASY}\n### Bronnen :\n\n- {LONG_SENTENCE}\n"
+    write_card(content, "bron", body)
+    (item,) = report_json(capfd, content)["items"]
+    assert item["max_sentence"] < 15  # the reference list is not counted
+    # one rule for both: the handout sets the same list as its reference list (in small type)
+    from handouts.markup import to_html
+
+    assert '<ul class="bronnen-list">' in to_html(body)
+
+
 def test_articles_are_reported_not_gated_and_their_sources_not_counted(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:

@@ -374,3 +374,104 @@ def test_front_matter_is_text_not_html(
     metadata = PdfReader(pdf).metadata
     assert metadata is not None and metadata.title == "<b>Hi</b> & co"
     assert server.requests == []
+
+
+# ---------------------------------------------------------------------------- what check allows
+
+CARD = "metaphors/kaart-een.md"
+
+
+def check_card(sample: Path, body: str = "", image: bytes | None = None) -> tuple[list[Problem], int]:
+    """``check`` of the sample after ``body`` is appended to a card (and its illustration replaced
+    by ``image``): the card's errors, and the line where ``body`` starts."""
+    from handouts.content import load
+
+    card = sample / CARD
+    text = card.read_text(encoding="utf-8")
+    card.write_text(text + "\n" + body + "\n", encoding="utf-8")
+    if image is not None:
+        (sample / "images/vierkant.svg").write_bytes(image)
+    errors = [p for p in load(sample).problems if p.is_error and p.path.endswith(CARD)]
+    return errors, len(text.splitlines()) + 2
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ("<details open><summary>Meer</summary>Tekst.</details>", "raw HTML <details> is not allowed"),
+        ('<p onclick="steel()">Tekst.</p>', "the attribute onclick= is not allowed"),
+        ('<img alt="x" src="../images/vierkant.svg" OnError="steel()">', "the attribute onerror= is not"),
+        ('Een zin.\n{: onmouseover="steel()" }', "the attribute onmouseover= is not allowed"),
+        ('<p style="background: url(https://example.org/x.png)">Tekst.</p>', "the attribute p style="),
+        ("<svg><foreignObject><p>Tekst.</p></foreignObject></svg>", "raw HTML <svg> is not allowed"),
+        ("<math><mi>x</mi></math>", "raw HTML <math> is not allowed"),
+    ],
+    ids=["unknown-tag", "event-handler", "event-handler-case", "attr-list", "style", "svg", "mathml"],
+)
+def test_raw_html_outside_the_allow_list_is_refused_on_its_line(sample: Path, body: str, says: str) -> None:
+    """The deny-list of tags let all of these through: an allow-list names what a handout uses."""
+    errors, line = check_card(sample, body)
+    about = [p for p in errors if says in p.message]
+    assert len(about) == 1, errors
+    lines = body.splitlines()
+    where = next((n for n, text in enumerate(lines) if "{:" in text), 0)  # attr_list: its own line
+    assert about[0].line == line + where and "plain Markdown" in about[0].hint
+
+
+def test_the_html_a_handout_uses_is_allowed(sample: Path) -> None:
+    body = (
+        "Water is H<sub>2</sub>O, 10<sup>3</sup> is <abbr title='duizend'>1000</abbr>.<br>\n"
+        "Een <span class='klein'>zin</span> met <kbd>Enter</kbd>, <mark>dit</mark> en <u>dat</u>.\n"
+        "{: .klasse #zin }\n\n| links | rechts |\n|:---|---:|\n| 1 | 2 |\n\n"
+        '<a href="https://example.org" rel="nofollow" title="Een site">Een link</a>'
+    )
+    errors, _ = check_card(sample, body)
+    assert errors == []
+
+
+SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20">'
+
+
+@pytest.mark.parametrize(
+    ("image", "says"),
+    [
+        (
+            '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa">]>'
+            f"{SVG_OPEN}<text>&a;</text></svg>".encode("utf-16"),
+            "declares a DOCTYPE or entities",
+        ),
+        (
+            b"<!--"
+            + b" " * 5000
+            + b'-->\n<!DOCTYPE svg SYSTEM "https://example.org/x.dtd">'
+            + SVG_OPEN.encode()
+            + b"</svg>",
+            "declares a DOCTYPE or entities",
+        ),
+        (
+            f"{SVG_OPEN}<foreignObject><p xmlns='http://www.w3.org/1999/xhtml'>x</p></foreignObject></svg>",
+            "contains <foreignObject>",
+        ),
+        (f"{SVG_OPEN}<script>alert(1)</script></svg>", "contains <script>"),
+        (SVG_OPEN.replace("<svg ", '<svg onload="alert(1)" ') + "</svg>", "event handler (onload=)"),
+        (f'{SVG_OPEN}<image href="https://example.org/x.png"/></svg>', "outside itself"),
+        (f"{SVG_OPEN}<style>@import url(https://example.org/x.css);</style></svg>", "url() or @import"),
+    ],
+    ids=["entity-utf16", "late-external-doctype", "foreign-object", "script", "onload", "image", "import"],
+)
+def test_an_svg_outside_the_allow_list_is_refused(sample: Path, image: str | bytes, says: str) -> None:
+    """The old check searched the first bytes for "<!doctype" and looked only at the root tag."""
+    errors, _ = check_card(sample, image=image if isinstance(image, bytes) else image.encode())
+    assert any("images/vierkant.svg" in p.message and says in p.message for p in errors), errors
+
+
+def test_an_svg_with_a_gradient_inside_references_and_editor_metadata_is_allowed(sample: Path) -> None:
+    image = (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+        ' xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" width="20" height="20">'
+        '<defs><linearGradient id="g"><stop offset="0" stop-color="#000"/></linearGradient>'
+        '<rect id="r" width="20" height="20"/></defs><inkscape:page/>'
+        '<use xlink:href="#r" fill="url(#g)"/><text font-family="sans-serif">x</text></svg>'
+    )
+    errors, _ = check_card(sample, image=image.encode())
+    assert errors == []

@@ -15,7 +15,18 @@ from pathlib import Path
 from ..build import Summary
 from ..content import load
 from ..markup import tips
-from ..models import ARTICLES, BOOKLET, METAPHORS, Article, Content, Metaphor, Output, OutputKind, Problem
+from ..models import (
+    ARTICLES,
+    BOOKLET,
+    DEFAULT_REVIEW_MONTHS,
+    METAPHORS,
+    Article,
+    Content,
+    Metaphor,
+    Output,
+    OutputKind,
+    Problem,
+)
 from ..report import ItemReport, Review, make_report
 from .thumbs import thumbnails
 
@@ -82,7 +93,7 @@ class BuildRecord:
 @dataclass(frozen=True)
 class Catalogue:
     content: Content | None = None
-    review_months: int = 24  # how long a review holds (practice.yml)
+    review_months: int = DEFAULT_REVIEW_MONTHS  # how long a review holds (practice.yml)
     cards: tuple[Entry, ...] = ()
     articles: tuple[Entry, ...] = ()
     booklet: Entry | None = None
