@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -241,7 +241,7 @@ def _compare_fields(original: Parsed, translation: Parsed) -> list[Problem]:
             Problem(
                 translation.name,
                 line,
-                f"{count_t} key points where {original.name}:"
+                f"{_plural(count_t, 'key point')} where {original.name}:"
                 f"{original.fields.get('key_points', (1, None))[0]} has {count_o}",
                 "translate every key point of the original, one for one",
             )
@@ -263,6 +263,32 @@ def _which(dropped: bool, name: str, line: int, text: str) -> str:
     return f'{"the one dropped" if dropped else "the extra one"} is perhaps {where} ("{excerpt(text)}")'
 
 
+def _odd_one(longer: Sequence[Hashable], shorter: Sequence[Hashable]) -> int:
+    """The index in ``longer`` of the first entry without a counterpart in ``shorter``.
+
+    Entries are compared by what survives translation (their numbers, their list items):
+    without a difference there, the first entry past the end of ``shorter``.
+    """
+    left = Counter(shorter)
+    for index, key in enumerate(longer):
+        if left[key] <= 0:
+            return index
+        left[key] -= 1
+    return len(shorter)
+
+
+def _item_key(item: tuple[int, str]) -> Hashable:
+    return tuple(sorted(token.key for token in tokens(item[1], item[0])))
+
+
+def _section_key(section: Section) -> Hashable:
+    return len(section.items), tuple(sorted(token.key for token in section.tokens))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def _compare_section(original: Section, translation: Section, names: tuple[str, str]) -> list[Problem]:
     """One pair of sections: as many list items, every number and phone number."""
     name_o, name_t = names
@@ -270,12 +296,13 @@ def _compare_section(original: Section, translation: Section, names: tuple[str, 
     items_o, items_t = original.items, translation.items
     if len(items_o) != len(items_t):
         dropped = len(items_t) < len(items_o)
-        line, text = items_o[len(items_t)] if dropped else items_t[len(items_o)]
+        longer, shorter = (items_o, items_t) if dropped else (items_t, items_o)
+        line, text = longer[_odd_one([_item_key(i) for i in longer], [_item_key(i) for i in shorter])]
         problems.append(
             Problem(
                 name_t,
                 translation.line,
-                f"the section {_quote(translation)} has {len(items_t)} list items where "
+                f"the section {_quote(translation)} has {_plural(len(items_t), 'list item')} where "
                 f"{name_o}:{original.line} ({_quote(original)}) has {len(items_o)}; "
                 + _which(dropped, name_o, line, text),
                 "a translation has one list item for each of the original's, in the same order",
@@ -291,12 +318,14 @@ def _compare_section(original: Section, translation: Section, names: tuple[str, 
 def _section_count_problem(original: Parsed, translation: Parsed) -> Problem:
     heads_o, heads_t = original.sections[1:], translation.sections[1:]
     dropped = len(heads_t) < len(heads_o)
-    example = heads_o[len(heads_t)] if dropped else heads_t[len(heads_o)]
-    line = heads_t[-1].line if heads_t else (translation.fields.get("title", (1, None))[0] or 1)
+    longer, shorter = (heads_o, heads_t) if dropped else (heads_t, heads_o)
+    index = _odd_one([_section_key(s) for s in longer], [_section_key(s) for s in shorter])
+    example = longer[index]
+    here = translation.sections[min(index + 1, len(translation.sections) - 1)].line
     return Problem(
         translation.name,
-        line if dropped else example.line,
-        f"{len(heads_t)} sections ('## ' headings) where {original.name} has {len(heads_o)}; "
+        here if dropped else example.line,
+        f"{_plural(len(heads_t), 'section')} ('## ' headings) where {original.name} has {len(heads_o)}; "
         + _which(dropped, original.name, example.line, example.heading),
         "a translation has one section for each of the original's, in the same order",
     )
@@ -309,12 +338,12 @@ def compare(original: Parsed, translation: Parsed) -> list[Problem]:
         for pair in zip(original.sections, translation.sections, strict=True):
             problems += _compare_section(*pair, (original.name, translation.name))
         return problems
-    problems.append(_section_count_problem(original, translation))
+    count = _section_count_problem(original, translation)
+    problems.append(count)
     everything_o = [token for section in original.sections for token in section.tokens]
     everything_t = [token for section in translation.sections for token in section.tokens]
-    first = translation.sections[0].line if translation.sections else 1
     for token in missing(everything_o, everything_t):
-        problems.append(_token_problem(translation.name, first, token, original.name))
+        problems.append(_token_problem(translation.name, count.line or 1, token, original.name))
     return problems
 
 
