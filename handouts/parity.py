@@ -7,10 +7,9 @@ numbers in its title, summary, key points and picture description. Each drift is
 naming the translation, the line in the original and what is missing: a card that drops the
 bullet "Gaat de pijn boven 5 ...? Bel ..." cannot reach a patient unnoticed.
 
-Pure: reads text, returns ``Problem`` values, imports nothing heavy. Numbers are compared as
-values, whatever the language writes around them: "2 à 3", "10%", "10 %", "24/7" and "0,5" or
-"0.5" all give their numbers; a phone number is one item, whatever its separators or country
-prefix. Numbers that are words ("vijf") are not seen: a translation keeps the digits.
+Pure: text in, ``Problem`` values out. Numbers are values whatever the language writes around
+them ("2 à 3", "10 %", "24/7", "0,5" = "0.5"); a phone number is one item whatever its separators
+or country prefix. Numbers as words ("vijf") are not seen: a translation keeps the digits.
 """
 
 from __future__ import annotations
@@ -117,18 +116,16 @@ def phone_key(text: str) -> str:
 def tokens(text: str, line: int) -> list[Token]:
     """The numbers and phone numbers of one line of text, in order."""
     shown = text = _URL.sub(" ", _LINK_TARGET.sub("](", text))
-    found: list[tuple[int, Token]] = []
+    found: list[tuple[int, str, re.Match[str]]] = []
     for match in _PHONE.finditer(shown):
         if len(re.sub(r"\D", "", match.group())) >= 9:
-            found.append(
-                (match.start(), Token(phone_key(match.group()), match.group(), line, shown, match.end()))
-            )
+            found.append((match.start(), phone_key(match.group()), match))
             text = text[: match.start()] + " " * len(match.group()) + text[match.end() :]
-    for match in _NUMBER.finditer(text):
-        found.append(
-            (match.start(), Token(number_key(match.group()), match.group(), line, shown, match.end()))
-        )
-    return [token for _, token in sorted(found, key=lambda pair: pair[0])]
+    found += [(match.start(), number_key(match.group()), match) for match in _NUMBER.finditer(text)]
+    return [
+        Token(key, match.group(), line, shown, match.end())
+        for _, key, match in sorted(found, key=lambda f: f[0])
+    ]
 
 
 def _front_matter(lines: Sequence[str]) -> tuple[int, dict[str, tuple[int, Any]], tuple[int, ...]]:
@@ -139,11 +136,10 @@ def _front_matter(lines: Sequence[str]) -> tuple[int, dict[str, tuple[int, Any]]
     if end is None:
         return 0, {}, ()
     try:
-        values = yaml.safe_load("\n".join(lines[1:end])) or {}
-    except yaml.YAMLError:
-        values = {}
-    if not isinstance(values, dict):
-        values = {}
+        values = yaml.safe_load("\n".join(lines[1:end]))
+    except yaml.YAMLError:  # reported by the loader
+        values = None
+    values = values if isinstance(values, dict) else {}
     fields: dict[str, tuple[int, Any]] = {}
     points: list[int] = []
     current = ""
@@ -159,10 +155,8 @@ def _front_matter(lines: Sequence[str]) -> tuple[int, dict[str, tuple[int, Any]]
 
 
 def _sections(lines: Sequence[str], start: int) -> tuple[Section, ...]:
-    """The body cut at its ``##`` headings; line numbers count from the file's first line.
-
-    The first section is the text before the first heading, empty or not.
-    """
+    """The body cut at its ``##`` headings (first: the text before them, maybe empty); line
+    numbers count from the file's first line."""
     found: list[Section] = []
     heading, line = "", start + 1
     items: list[tuple[int, str]] = []
@@ -223,18 +217,31 @@ def _token_problem(path: str, line: int, token: Token, original: str) -> Problem
     )
 
 
-def _field_tokens(fields: dict[str, tuple[int, Any]], key: str) -> list[Token]:
-    line, value = fields.get(key, (0, None))
+def _field_tokens(parsed: Parsed, key: str) -> list[Token]:
+    """The numbers of a front-matter field; a key point's on its own line when it has one."""
+    line, value = parsed.fields.get(key, (0, None))
     values = value if isinstance(value, list) else [value]
-    return [token for each in values if isinstance(each, str) for token in tokens(each, line)]
+    lines = (
+        parsed.key_point_lines if key == "key_points" and len(parsed.key_point_lines) == len(values) else ()
+    )
+    return [
+        token
+        for index, each in enumerate(values)
+        if isinstance(each, str)
+        for token in tokens(each, lines[index] if lines else line)
+    ]
+
+
+def _key_points(parsed: Parsed) -> int:
+    value = parsed.fields.get("key_points", (0, None))[1]
+    return len(value) if isinstance(value, list) else 0
 
 
 def _compare_fields(original: Parsed, translation: Parsed) -> list[Problem]:
     """Key points counted, and the numbers of the text fields and the key points."""
     problems = []
     top = translation.fields.get("title", (1, None))[0] or 1
-    count_o = len(original.key_point_lines)
-    count_t = len(translation.key_point_lines)
+    count_o, count_t = _key_points(original), _key_points(translation)
     if count_o != count_t:
         line = translation.fields.get("key_points", (top, None))[0]
         problems.append(
@@ -248,7 +255,7 @@ def _compare_fields(original: Parsed, translation: Parsed) -> list[Problem]:
         )
     for key in (*TEXT_FIELDS, "key_points"):
         line = translation.fields.get(key, (top, None))[0]
-        for token in missing(_field_tokens(original.fields, key), _field_tokens(translation.fields, key)):
+        for token in missing(_field_tokens(original, key), _field_tokens(translation, key)):
             problems.append(_token_problem(translation.name, line, token, original.name))
     return problems
 
@@ -264,11 +271,8 @@ def _which(dropped: bool, name: str, line: int, text: str) -> str:
 
 
 def _odd_one(longer: Sequence[Hashable], shorter: Sequence[Hashable]) -> int:
-    """The index in ``longer`` of the first entry without a counterpart in ``shorter``.
-
-    Entries are compared by what survives translation (their numbers, their list items):
-    without a difference there, the first entry past the end of ``shorter``.
-    """
+    """The index in ``longer`` of the first entry without a counterpart in ``shorter`` (compared
+    by what survives translation: numbers, list items); else the first past ``shorter``'s end."""
     left = Counter(shorter)
     for index, key in enumerate(longer):
         if left[key] <= 0:
@@ -382,10 +386,8 @@ def translation_pairs(folder: Path) -> list[tuple[Path, Path]]:
 
 
 def parity_problems(root: Path) -> list[Problem]:
-    """The parity errors of every translation in the content folder.
-
-    A file that cannot be read is skipped: loading the content reports it already.
-    """
+    """The parity errors of every translation in the content folder (unreadable files: skipped,
+    the loader reports them)."""
     problems = []
     for original, translation in translation_pairs(content_folder(root)):
         try:

@@ -127,7 +127,7 @@ def test_front_matter_numbers_and_key_points(tmp_path: Path, monkeypatch: pytest
         f"{WHERE}:6: error: 1 key point where kaart.md:5 has 2",
         f"{WHERE}:4: error: missing the number '5' of kaart.md:3 (\"Pijn tot 5...\")",
         f"{WHERE}:4: error: missing the number '10' of kaart.md:3 (\"Pijn tot 5 op 10...\")",
-        f"{WHERE}:6: error: missing the number '5' of kaart.md:5 (\"Pijn tot 5...\")",
+        f"{WHERE}:6: error: missing the number '5' of kaart.md:6 (\"Pijn tot 5...\")",
     ]
 
 
