@@ -28,6 +28,8 @@ _NO_BREAK = (
     (re.compile(rf"(?<![\w&;]){_APOSTROPHE}([stk])\s+(?=\w)", re.IGNORECASE), "\u2019" + rf"\1{NBSP}"),
     # "5 op 10", "0 tot 10": a score or a range stays on one line
     (re.compile(r"(\d)\s+(op|tot|van|à)\s+(\d)"), rf"\1{NBSP}\2{NBSP}\3"),
+    # "0485/26 43 15": the groups of digits of a phone number stay on one line
+    (re.compile(r"(?<=\d) (?=\d)"), NBSP),
     # "0 = geen pijn": a number, its sign and the first word of its meaning
     (re.compile(r"(\d)\s*=\s*(\w)"), rf"\1{NBSP}={NBSP}\2"),
     # "500 meter", "10 %": a number and its unit
