@@ -57,11 +57,17 @@ def booking_link(practice: Practice) -> Link:
     return Link(N_("Maak een afspraak"), practice.booking_url, phone=practice.phone)
 
 
-def article_link(article: Article | None, practice: Practice, lang: str = DEFAULT_LANG) -> Link:
-    """The "read more" QR: the article online, else the blog; noted when not in ``lang``."""
+def article_link(
+    article: Article | None, practice: Practice, lang: str = DEFAULT_LANG, own: bool = False
+) -> Link:
+    """The "read more" QR: the article online, else the blog; noted when not in ``lang``.
+
+    ``own``: the handout is that article itself (it is complete): the QR is "this article online".
+    """
     if article is not None and article.url:
         note = N_("artikel in het Nederlands") if article.lang != lang else ""
-        return Link(N_("Lees het volledige artikel"), article.url, note)
+        label = N_("Dit artikel online") if own else N_("Lees het volledige artikel")
+        return Link(label, article.url, note)
     note = N_("in het Nederlands") if lang != DEFAULT_LANG else ""
     return Link(N_("Lees meer op onze blog"), practice.blog_url, note)
 
@@ -86,4 +92,7 @@ def item_links(item: Item, content: Content) -> tuple[Link, Link]:
     Dutch one, and says so.
     """
     assert content.practice is not None
-    return article_link(_article(item, content), content.practice, item.lang), booking_link(content.practice)
+    own = isinstance(item, Article)
+    return article_link(_article(item, content), content.practice, item.lang, own), booking_link(
+        content.practice
+    )

@@ -144,3 +144,13 @@ def test_the_lede_does_not_repeat_the_first_paragraph(path: Path) -> None:
         for sentence in sentences(first):
             ratio = difflib.SequenceMatcher(None, lede.lower(), sentence.lower()).ratio()
             assert ratio < 0.75, (lede, sentence)
+
+
+def test_an_article_handout_does_not_send_the_reader_to_the_complete_article(built: Path) -> None:
+    """An article handout is the complete article: its QR reads "Dit artikel online"; a card
+    that comes from an article still says "Lees het volledige artikel"."""
+    article = flat(" ".join(page_texts(built / "articles" / "kinesist-rugpijn.pdf")))
+    assert "Dit artikel online" in article
+    assert "Lees het volledige artikel" not in article
+    cards = [path for path in (built / "metaphors").glob("*.pdf")]
+    assert any("Lees het volledige artikel" in flat(" ".join(page_texts(card))) for card in cards)
