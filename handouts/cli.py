@@ -52,6 +52,14 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="cards that miss the plain-language targets are errors"
     )
     check.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    check.add_argument(
+        "--links",
+        action="store_true",
+        help="also fetch every printed address (QR codes, links); the only command that goes online",
+    )
+    check.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="where --links keeps its result (dist)"
+    )
     watch = commands.add_parser("watch", help="rebuild on every change until Ctrl-C")
     _building(watch)
     serve = commands.add_parser("serve", help="the desk: a local web app to find, personalise and print")
@@ -139,7 +147,12 @@ def _run(options: argparse.Namespace) -> int:
     if options.command == "init":
         return run_init(options.folder)
     if options.command == "check":
-        return run_check(options.content, options.quiet, options.report, options.strict, options.json)
+        status = run_check(options.content, options.quiet, options.report, options.strict, options.json)
+        if options.links:
+            from .linkcheck import run_links  # here: httpx, which nothing else needs
+
+            run_links(options.content, options.out, quiet=options.quiet)  # warnings only: never fails
+        return status
     if options.command == "watch":
         from .outfolder import check_folders  # here, as the build's: check, init and --help need none
         from .plan import UsageError

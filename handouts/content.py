@@ -43,6 +43,7 @@ from .models import (
     booklet_file,
     line_of,
 )
+from .parity import translation_problems
 from .paths import display, missing_files
 from .safety import check_body, resolve_local
 from .schema import ARTICLE, METAPHOR, PRACTICE, Fields, FieldSpec, Schema, read
@@ -280,6 +281,7 @@ def load(root: Path) -> Content:
         found, clashed = discover(root, kind, out)
         sources.update(found)
         clashes |= clashed
+    _check_parity(sources, out)
     items = _load_items(root, {k: p for k, p in sources.items() if k not in clashes}, out)
     _check_items(items, sources, out)
     booklets = {}
@@ -312,6 +314,21 @@ def _tool_problem() -> Problem | None:
         f"handouts is incomplete: {len(missing)} of its own file(s) missing",
         "reinstall handouts (pip install --force-reinstall handouts), or restore the file from git",
     )
+
+
+def _check_parity(sources: dict[str, Path], out: Collector) -> None:
+    """A translation carries what its original carries (sections, list items, numbers, the phone
+    number): one that drops any is an error, so it makes nothing (``parity``)."""
+    for key, path in sources.items():
+        output = Output.parse(key)
+        original = sources.get(Output(output.kind, output.slug).key)
+        if output.lang == DEFAULT_LANG or original is None:
+            continue
+        try:
+            texts = original.read_text(encoding="utf-8"), path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # reported when the file is read
+        out.problems += translation_problems(original, texts[0], path, texts[1])
 
 
 def _load_items(root: Path, sources: dict[str, Path], out: Collector) -> dict[str, Item]:

@@ -344,3 +344,18 @@ def test_a_translated_card_leads_to_the_translated_article_when_it_is_online(tmp
     assert (french.file, french.field) == (display(content / "articles" / "artikel-een.fr.md"), "url")
     assert set(french.used_by) == {"fr/articles/artikel-een", "fr/metaphors/kaart-een"}
     assert "fr/metaphors/kaart-twee" in found["https://www.proef.example/blog"].used_by
+
+
+def test_check_links_on_the_command_line_fetches_and_keeps_the_result(
+    tmp_path: Path, site: Site, connections: list[object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``check --links --out DIR``: the content check, then the addresses; the result is kept for
+    the desk; plain ``check`` goes nowhere."""
+    from handouts.cli import main
+
+    content, out = _content(tmp_path, site), tmp_path / "dist"
+    assert main(["check", "--content", str(content), "--out", str(out)]) in (0, 1)
+    assert last_report(out) is None and not connections
+    main(["check", "--content", str(content), "--out", str(out), "--links"])
+    assert "address(es) checked" in capsys.readouterr().err
+    assert last_report(out) is not None and connections

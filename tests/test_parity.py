@@ -195,3 +195,31 @@ def test_the_shipped_pain_scale_card_without_its_rule_is_caught(monkeypatch: pyt
     assert any(message.startswith("missing the phone number '0485/26 43 15'") for message in messages), (
         messages
     )
+
+
+def test_check_and_build_refuse_a_translation_that_drops_the_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The shipped French pain-scale card without its escalation rule: ``check`` fails naming it,
+    and ``build`` makes the Dutch card but not the French one (its last good PDF would stay)."""
+    import shutil
+
+    from handouts.cli import main
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    card = content / "metaphors" / "pijnschaal.fr.md"
+    lines = card.read_text(encoding="utf-8").splitlines(keepends=True)
+    rule = [line for line in lines if line.startswith("- ") and "5" in line and "0485" in line]
+    assert len(rule) == 1, rule
+    card.write_text("".join(line for line in lines if line not in rule), encoding="utf-8")
+    assert main(["check", "--content", str(content), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "content/metaphors/pijnschaal.fr.md" in err and "missing the number '5'" in err
+    out = tmp_path / "dist"
+    status = main(
+        ["build", "--content", str(content), "--out", str(out), "-q", "pijnschaal", "fr/metaphors/pijnschaal"]
+    )
+    assert status == 1
+    assert (out / "metaphors" / "pijnschaal.pdf").is_file()
+    assert not (out / "fr" / "metaphors" / "pijnschaal.pdf").exists()
