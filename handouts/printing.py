@@ -28,6 +28,7 @@ INSTALL_HINT = (
     "install CUPS (Debian/Ubuntu: 'sudo apt-get install cups cups-client'; Fedora: 'sudo dnf install cups';"
     " macOS has it built in), then add the practice's printer (see 'Printing through CUPS' in the README)"
 )
+_SBIN = ("/usr/sbin", "/sbin")
 _TIMEOUT = 30.0  # seconds for one client command; the scheduler answers in milliseconds
 
 
@@ -40,12 +41,14 @@ class PrintError(Exception):
 
 def _run(args: Sequence[str], document: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     """One CUPS client command, its answers in plain English (the C locale)."""
-    if shutil.which(args[0]) is None:
+    # cupsctl lives in sbin, which a user's PATH may leave out
+    program = shutil.which(args[0], path=os.pathsep.join([os.environ.get("PATH", ""), *_SBIN]))
+    if program is None:
         raise PrintError(f"CUPS is not installed here ('{args[0]}' is missing): {INSTALL_HINT}")
     env = {**os.environ, "LC_ALL": "C", "LANG": "C", "LANGUAGE": "C"}
     try:
         return subprocess.run(
-            list(args), input=document, capture_output=True, env=env, timeout=_TIMEOUT, check=False
+            [program, *args[1:]], input=document, capture_output=True, env=env, timeout=_TIMEOUT, check=False
         )
     except subprocess.TimeoutExpired:
         raise PrintError(f"CUPS did not answer within {_TIMEOUT:.0f} s ('{args[0]}')") from None
