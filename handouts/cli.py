@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
+from . import __version__, printcmd
 from .models import VARIANTS, Problem
 from .paths import DEFAULT_CONTENT, DEFAULT_OUT
 
@@ -88,10 +88,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="CODE",
         help="required for a --host other than this computer (or $HANDOUTS_ACCESS_CODE)",
     )
-    from .printcmd import add_print_arguments, add_printers_arguments
-
-    add_print_arguments(commands.add_parser("print", help="send built PDFs to a printer through CUPS"))
-    add_printers_arguments(commands.add_parser("printers", help="the CUPS printers and what each can do"))
+    printcmd.add_commands(commands)
     init = commands.add_parser("init", help="make a new content folder for a practice")
     init.add_argument("folder", type=Path, metavar="DIR", help="the folder to make (new, or empty)")
     return parser
@@ -153,9 +150,7 @@ def internal_error(exc: BaseException) -> None:
 
 def _run(options: argparse.Namespace) -> int:
     if options.command in ("print", "printers"):
-        from .printcmd import run_print, run_printers
-
-        return run_print(options) if options.command == "print" else run_printers(options)
+        return printcmd.run(options)
     if options.command == "init":
         return run_init(options.folder)
     if options.command == "check":

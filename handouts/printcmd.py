@@ -20,6 +20,17 @@ OK, FAILED, USAGE = 0, 1, 2
 WAIT_SECONDS = 600.0
 
 
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``print`` and ``printers`` to the command line's subcommands."""
+    add_print_arguments(commands.add_parser("print", help="send built PDFs to a printer through CUPS"))
+    add_printers_arguments(commands.add_parser("printers", help="the CUPS printers and what each can do"))
+
+
+def run(options: argparse.Namespace) -> int:
+    """Run ``print`` or ``printers``; the exit status."""
+    return run_print(options) if options.command == "print" else run_printers(options)
+
+
 def add_print_arguments(sub: argparse.ArgumentParser) -> None:
     """The ``print`` subcommand's arguments."""
     sub.add_argument(
@@ -35,7 +46,7 @@ def add_print_arguments(sub: argparse.ArgumentParser) -> None:
 
 
 def add_printers_arguments(sub: argparse.ArgumentParser) -> None:
-    """The ``printers`` subcommand's arguments (none of its own)."""
+    """The ``printers`` subcommand's arguments."""
     sub.add_argument("-q", "--quiet", action="store_true", help="print only the queue names")
 
 
@@ -162,14 +173,22 @@ def _wait(plan: PrintPlan, job: str, quiet: bool) -> int:
             print(f"{job}: printed", file=sys.stderr)
         return OK
     if status.state == JobState.FAILED:
+        if status.cause == "job-error":
+            then = f"cancel it ('cancel {job}') and send it again"
+        else:
+            then = (
+                f"it waits in the queue and prints once the printer is ready ('cupsenable {plan.queue}'"
+                f" starts a stopped queue), or cancel it: 'cancel {job}'"
+            )
         print(
-            f"handouts: error: {job} did not print: {status.reason_en} ({plan.queue}). It waits in"
-            f" the queue and prints once the printer is ready ('cupsenable {plan.queue}' starts a stopped"
-            f" queue); or cancel it: 'cancel {job}'",
+            f"handouts: error: {job} did not print: {status.reason_en} ({plan.queue}); {then}",
             file=sys.stderr,
         )
         return FAILED
-    print(f"handouts: error: {job} is still {status.label} after {WAIT_SECONDS:.0f} s", file=sys.stderr)
+    print(
+        f"handouts: error: {job} is still {status.state.name.lower()} after {WAIT_SECONDS:.0f} s",
+        file=sys.stderr,
+    )
     return FAILED
 
 

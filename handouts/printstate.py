@@ -30,6 +30,17 @@ REASONS = {
     "connecting-to-device": ("printer uit of niet bereikbaar", "the printer is off or out of reach"),
     "timed-out": ("printer uit of niet bereikbaar", "the printer is off or out of reach"),
     "paused": ("printer gestopt", "the queue is stopped"),
+    # the job's own trouble, from its job-state-reasons
+    "job-error": ("fout bij het afdrukken", "CUPS failed on it ('lpstat -l -o' says why)"),
+    "held": ("vastgehouden", "it is held in the queue ('lp -i JOB -H resume' releases it)"),
+}
+JOB_ERRORS = {
+    "job-completed-with-errors",
+    "aborted-by-system",
+    "job-aborted-by-system",
+    "job-stopped",
+    "document-format-error",
+    "document-unprintable-error",
 }
 
 
@@ -86,16 +97,33 @@ def stopping_reason(queue: Queue) -> str:
 def job_status(job: str) -> JobStatus:
     """The state of a job that ``send`` returned."""
     queue_name = job.rsplit("-", 1)[0]
-    listed = _text(_run(["lpstat", "-o", queue_name])).splitlines()
-    if not any(line.split()[:1] == [job] for line in listed):
+    alerts = _queued_jobs(queue_name)
+    if job not in alerts:
         return JobStatus(job, JobState.PRINTED)
+    if alerts[job] & JOB_ERRORS:
+        return JobStatus(job, JobState.FAILED, "job-error")
     queue = printer_state(queue_name)
     cause = stopping_reason(queue)
     if cause:
         return JobStatus(job, JobState.FAILED, cause)
     if queue.printing == job:
         return JobStatus(job, JobState.PRINTING)
+    if any(a.startswith("job-hold") for a in alerts[job]):
+        return JobStatus(job, JobState.QUEUED, "held")
     return JobStatus(job, JobState.QUEUED)
+
+
+def _queued_jobs(queue_name: str) -> dict[str, set[str]]:
+    """``lpstat -l -o QUEUE``: the jobs not yet done, with their job-state-reasons ("Alerts")."""
+    jobs: dict[str, set[str]] = {}
+    job = ""
+    for line in _text(_run(["lpstat", "-l", "-o", queue_name])).splitlines():
+        if line and not line[0].isspace():
+            job = line.split()[0]
+            jobs[job] = set()
+        elif job and line.strip().startswith("Alerts:"):
+            jobs[job] = set(line.strip().removeprefix("Alerts:").split()) - {"none"}
+    return jobs
 
 
 def wait(job: str, timeout: float = 600.0, interval: float = 0.25) -> JobStatus:

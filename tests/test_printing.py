@@ -9,6 +9,7 @@ fixture starts them when they do not run (as root, as CI is), and stops what it 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import os
 import re
@@ -490,6 +491,21 @@ def test_a_stopped_printer_is_mislukt_and_print_wait_exits_1(
     finally:
         subprocess.run(["cancel", "-a", "Balie"], check=False)
         subprocess.run([tool("cupsenable"), "Balie"], check=True)
+
+
+def test_a_held_job_waits_and_a_broken_document_is_mislukt(cups: Cups) -> None:
+    card = (cups.out / "metaphors/kaart-drie.pdf").read_bytes()
+    held = plan_handout(queue("Balie"), card, "Kaart (versie 1)")
+    held = dataclasses.replace(held, options=(*held.options, ("job-hold-until", "indefinite")))
+    broken = dataclasses.replace(held, document=b"%PDF-1.4\nniet af\n", options=held.options[:-1])
+    try:
+        job = printing.send(held)
+        assert printstate.job_status(job).label == "in de wachtrij: vastgehouden"
+        job = printing.send(broken)
+        status = printstate.wait(job, timeout=30)
+        assert status.state is JobState.FAILED and status.label == "mislukt: fout bij het afdrukken"
+    finally:
+        subprocess.run(["cancel", "-a", "Balie"], check=False)
 
 
 def test_unknown_printer_missing_pdf_and_no_scheduler_are_clear_errors(
