@@ -13,7 +13,17 @@ from pathlib import Path
 
 from .models import VARIANTS, Content, Output
 from .paths import DEFAULT_CONTENT, DEFAULT_OUT
-from .printing import PrintError, PrintPlan, Queue, find_queue, plan_booklet, plan_handout, queues, send
+from .printing import (
+    PrintError,
+    PrintPlan,
+    Queue,
+    find_queue,
+    job_name,
+    plan_booklet,
+    plan_handout,
+    queues,
+    send,
+)
 from .printstate import JobState, privacy_warnings, wait
 
 OK, FAILED, USAGE = 0, 1, 2
@@ -90,6 +100,9 @@ def run_print(
     from .build import UsageError, load, resolve_items
 
     data = load(options.content)
+    # practice.yml's printer: and booklet_printer:, once the schema has them
+    default_printer = default_printer or getattr(data.practice, "printer", None)
+    booklet_printer = booklet_printer or getattr(data.practice, "booklet_printer", None)
     try:
         outputs = resolve_items(list(options.items), data, options.variant)
     except UsageError as exc:
@@ -123,16 +136,14 @@ def _plan(
         long_path = out / output.files[2]
         long_edge = long_path.read_bytes() if long_path.is_file() else None
         booklet = data.booklets[output.lang]
-        version = hashlib.sha256(short_edge).hexdigest()[:6]
-        return plan_booklet(
-            queue, short_edge, long_edge, f"{booklet.title} (versie {version})", options.copies
-        )
+        name = job_name(booklet.title, hashlib.sha256(short_edge).hexdigest()[:6])
+        return plan_booklet(queue, short_edge, long_edge, name, options.copies)
     queue = find_queue(options.printer, default_printer)
     item = data.item(output.source_key)
     if item is None:
         raise PrintError(f"{output.key} has errors in its content: 'handouts check' says which")
     pdf = _read(out, output.files[0], output)
-    return plan_handout(queue, pdf, f"{item.title} (versie {item.version})", options.copies)
+    return plan_handout(queue, pdf, job_name(item.title, item.version), options.copies)
 
 
 def _read(out: Path, name: str, output: Output) -> bytes:

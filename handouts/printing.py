@@ -122,7 +122,8 @@ def find_queue(name: str | None = None, default: str | None = None) -> Queue:
     known = queues()
     if not known:
         raise PrintError(
-            f"CUPS knows no printer yet: add the practice's printer with lpadmin ({INSTALL_HINT})"
+            "CUPS knows no printer yet: add the practice's printer with lpadmin"
+            " (see 'Printing through CUPS' in the README)"
         )
     wanted = name or default
     if wanted is None:
@@ -221,6 +222,11 @@ class PrintPlan:
 
 _COMMON = (("media", "A4"), ("print-scaling", "none"), ("fit-to-page", "false"), ("collate", "true"))
 LANDSCAPE, PORTRAIT = "4", "3"  # orientation-requested
+
+
+def job_name(title: str, version: str) -> str:
+    """What CUPS calls a job: the handout's title and version, never a patient's name."""
+    return f"{title} (versie {version})"
 
 
 def plan_booklet(
