@@ -47,8 +47,14 @@ def _run(args: Sequence[str], document: bytes | None = None) -> subprocess.Compl
         raise PrintError(f"CUPS is not installed here ('{args[0]}' is missing): {INSTALL_HINT}")
     env = {**os.environ, "LC_ALL": "C", "LANG": "C", "LANGUAGE": "C"}
     try:
-        return subprocess.run(
-            [program, *args[1:]], input=document, capture_output=True, env=env, timeout=_TIMEOUT, check=False
+        return subprocess.run(  # its own name as argv[0]: its messages start "lpstat: ..."
+            list(args),
+            executable=program,
+            input=document,
+            capture_output=True,
+            env=env,
+            timeout=_TIMEOUT,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         raise PrintError(f"CUPS did not answer within {_TIMEOUT:.0f} s ('{args[0]}')") from None

@@ -117,7 +117,11 @@ def _queued_jobs(queue_name: str) -> dict[str, set[str]]:
     """``lpstat -l -o QUEUE``: the jobs not yet done, with their job-state-reasons ("Alerts")."""
     jobs: dict[str, set[str]] = {}
     job = ""
-    for line in _text(_run(["lpstat", "-l", "-o", queue_name])).splitlines():
+    result = _run(["lpstat", "-l", "-o", queue_name])
+    if result.returncode != 0:  # never "printed" for a job CUPS could not be asked about
+        check_scheduler()
+        raise PrintError(f"cannot ask CUPS about the jobs of '{queue_name}': {_said(result)}")
+    for line in _text(result).splitlines():
         if line and not line[0].isspace():
             job = line.split()[0]
             jobs[job] = set()

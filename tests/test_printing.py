@@ -515,7 +515,11 @@ def test_unknown_printer_missing_pdf_and_no_scheduler_are_clear_errors(
     assert code == 1 and "unknown printer 'Nergens'; CUPS knows: Kantoor, Balie" in err
     code, err = run_cli(capfd, "print", "kaart-een", "--content", str(cups.content), "--out", str(tmp_path))
     assert code == 1 and "is missing: build it first" in err
+    with pytest.raises(PrintError, match="cannot ask CUPS about the jobs of 'Nergens': lpstat: Invalid"):
+        printstate.job_status("Nergens-1")  # never "afgedrukt" for what CUPS cannot tell
     monkeypatch.setenv("CUPS_SERVER", str(tmp_path / "no.sock"))
+    with pytest.raises(PrintError, match="scheduler is not running"):
+        printstate.job_status("Kantoor-1")
     code, err = run_cli(capfd, "print", "kaart-een", "--content", str(cups.content), "--out", str(cups.out))
     assert code == 1 and "the CUPS scheduler is not running" in err
 
