@@ -120,8 +120,10 @@ def _system_bus_and_avahi() -> Iterator[None]:
     if avahi is None or os.geteuid() != 0:
         pytest.fail(f"ippeveprinter needs a running avahi-daemon (as root: {INSTALL}; then start it)")
     started_bus = None
-    if not Path("/run/dbus/system_bus_socket").exists():
+    if not _bus_answers():
         Path("/run/dbus").mkdir(parents=True, exist_ok=True)
+        for stale in ("system_bus_socket", "pid"):  # left by a bus that was killed
+            Path("/run/dbus", stale).unlink(missing_ok=True)
         bus = subprocess.run(
             [tool("dbus-daemon"), "--system", "--fork", "--print-pid"], capture_output=True, check=True
         )
@@ -134,6 +136,11 @@ def _system_bus_and_avahi() -> Iterator[None]:
         subprocess.run([avahi, "-k"], check=False)
         if started_bus is not None:
             os.kill(started_bus, 15)
+
+
+def _bus_answers() -> bool:
+    with socket.socket(socket.AF_UNIX) as s:
+        return s.connect_ex("/run/dbus/system_bus_socket") == 0
 
 
 def _start_printer(root: Path, name: str, duplex: bool, processes: list[subprocess.Popen[bytes]]) -> Printer:
@@ -205,7 +212,7 @@ def cups(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cups]:
     # cupsd's filters run as the user lp: its folder cannot live under pytest's private one
     cupsd = Path(tempfile.mkdtemp(prefix="handouts-cups-"))
     cupsd.chmod(0o755)
-    with _system_bus_and_avahi(), _removing(cupsd), _stopping(processes):
+    with _removing(cupsd), _system_bus_and_avahi(), _stopping(processes):
         duplex = _start_printer(root, "Kantoor", True, processes)
         simplex = _start_printer(root, "Balie", False, processes)
         sock = _start_cupsd(cupsd, processes)
