@@ -8,12 +8,12 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
+from . import __version__, printcmd
 from .console import (
     CONTENT_ERRORS,
     INTERNAL,
@@ -73,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="CODE",
         help="required for a --host other than this computer (or $HANDOUTS_ACCESS_CODE)",
     )
+    printcmd.add_commands(commands)
     init = commands.add_parser("init", help="make a new content folder for a practice")
     init.add_argument("folder", type=Path, metavar="DIR", help="the folder to make (new, or empty)")
     return parser
@@ -144,59 +145,76 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(options: argparse.Namespace) -> int:
-    if options.command == "init":
-        return run_init(options.folder)
-    if options.command == "check":
-        status = run_check(options.content, options.quiet, options.report, options.strict, options.json)
-        if options.links:
-            from .linkcheck import run_links  # here: httpx, which nothing else needs
+    """One function per command."""
+    commands: dict[str | None, Callable[[argparse.Namespace], int]] = {
+        "print": printcmd.run,
+        "printers": printcmd.run,
+        "init": lambda o: run_init(o.folder),
+        "check": _check,
+        "watch": _watch,
+        "serve": _serve,
+    }
+    return commands.get(options.command, _build)(options)
 
-            run_links(options.content, options.out, quiet=options.quiet)  # warnings only: never fails
-        return status
-    if options.command == "watch":
-        from .outfolder import check_folders  # here, as the build's: check, init and --help need none
-        from .plan import UsageError
-        from .watch import watch
-        from .workers import Workers
 
+def _check(options: argparse.Namespace) -> int:
+    status = run_check(options.content, options.quiet, options.report, options.strict, options.json)
+    if options.links:
+        from .linkcheck import run_links  # here: httpx, which nothing else needs
+
+        run_links(options.content, options.out, quiet=options.quiet)  # warnings only: never fails
+    return status
+
+
+def _watch(options: argparse.Namespace) -> int:
+    from .outfolder import check_folders  # here, as the build's: check, init and --help need none
+    from .plan import UsageError
+    from .watch import watch
+    from .workers import Workers
+
+    try:
+        check_folders(options.content, options.out)
+    except UsageError as exc:
+        return usage_error(exc)
+
+    def rebuild(workers: Workers) -> int:
         try:
-            check_folders(options.content, options.out)
-        except UsageError as exc:
-            return usage_error(exc)
+            return run_build(
+                options.content,
+                options.out,
+                jobs=options.jobs,
+                quiet=options.quiet,
+                workers=workers,
+                variant=options.variant,
+            )
+        except Exception as exc:  # a bug: say so, and keep watching
+            internal_error(exc)
+            workers.stop()  # in an unknown state: the next rebuild starts fresh ones
+            return INTERNAL
 
-        def rebuild(workers: Workers) -> int:
-            try:
-                return run_build(
-                    options.content,
-                    options.out,
-                    jobs=options.jobs,
-                    quiet=options.quiet,
-                    workers=workers,
-                    variant=options.variant,
-                )
-            except Exception as exc:  # a bug: say so, and keep watching
-                internal_error(exc)
-                workers.stop()  # in an unknown state: the next rebuild starts fresh ones
-                return INTERNAL
+    workers = Workers(options.jobs or os.cpu_count() or 1)  # kept between rebuilds: they stay warm
+    try:
+        rebuild(workers)
+        return watch(options.content, options.out, lambda: rebuild(workers), options.quiet)
+    finally:
+        workers.stop()
 
-        workers = Workers(options.jobs or os.cpu_count() or 1)  # kept between rebuilds: they stay warm
-        try:
-            rebuild(workers)
-            return watch(options.content, options.out, lambda: rebuild(workers), options.quiet)
-        finally:
-            workers.stop()
-    if options.command == "serve":
-        from .desk.serve import serve
 
-        return serve(
-            options.content,
-            options.out,
-            options.jobs,
-            options.quiet,
-            options.host,
-            options.port,
-            options.access_code,
-        )
+def _serve(options: argparse.Namespace) -> int:
+    from .desk.serve import serve
+
+    return serve(
+        options.content,
+        options.out,
+        options.jobs,
+        options.quiet,
+        options.host,
+        options.port,
+        options.access_code,
+    )
+
+
+def _build(options: argparse.Namespace) -> int:
     return run_build(
         options.content,
         options.out,

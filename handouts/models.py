@@ -161,6 +161,8 @@ class Practice:
     therapists: tuple[str, ...] = ()
     review_interval_months: int = DEFAULT_REVIEW_MONTHS
     logo: Path | None = None
+    printer: str | None = None  # CUPS queues (print, the desk)
+    booklet_printer: str | None = None
 
     @property
     def website_label(self) -> str:

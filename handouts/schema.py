@@ -101,6 +101,8 @@ PRACTICE = Schema(
             default=DEFAULT_REVIEW_MONTHS,
         ),
         FieldSpec("logo", "file", "an SVG or PNG that replaces the wordmark", example="images/logo.svg"),
+        _text("printer", "the CUPS queue `print` and the desk send handouts to (default: the computer's)"),
+        _text("booklet_printer", "the CUPS queue for the booklet (default: printer)"),
     ),
 )
 ARTICLE = Schema(
