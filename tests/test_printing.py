@@ -29,7 +29,7 @@ from conftest import make_content, run_cli
 from PIL import Image, ImageChops, ImageStat
 
 from handouts import printcmd, printing, printstate
-from handouts.build import load
+from handouts.content import load
 from handouts.models import Personal
 from handouts.printing import PrintError, Queue, plan_booklet, plan_handout
 from handouts.printstate import FIX_COMMAND, JobState, privacy_warnings
@@ -532,7 +532,7 @@ def test_unknown_printer_missing_pdf_and_no_scheduler_are_clear_errors(
 
 
 def test_a_personalised_card_leaves_no_patient_name_in_cups(cups: Cups) -> None:
-    from handouts import personal
+    from handouts.desk import personal
     from handouts.pdf import render
 
     data = load(cups.content)
