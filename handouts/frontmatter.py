@@ -20,6 +20,7 @@ import yaml
 
 from .models import Problem
 from .paths import display
+from .qr import BOX_MM, MIN_MODULE_MM, URL_LIMIT
 
 # YAML errors found far from their cause (an unclosed quote, at the end of the text):
 # reported where the quoted text, key or list began (the error's context_mark).
@@ -39,8 +40,6 @@ ECHO_LIMIT = 60  # characters of a user's value shown in a message: never print 
 VALUE_LIMIT = 10_000  # YAML values (after aliases) in one field: more is an alias bomb
 DEPTH_LIMIT = 20  # nesting of YAML lists and mappings in one field
 FILE_LIMIT = 2_000_000  # bytes: a content text file larger than this is not a handout
-URL_LIMIT = 213  # bytes: the most a QR code of version 10 (57 x 57 modules, level M) holds;
-# larger codes are too fine to scan at the printed size (2 cm)
 CONTROL_CHARS = {chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127)}
 YAML_TAG = "tag:yaml.org,2002:"
 
@@ -494,8 +493,9 @@ class Fields:
             self.error(
                 key,
                 f"'{key}' is too long for a QR code that a phone can scan at the printed size:"
-                f" {size} characters (at most {URL_LIMIT})",
-                "use a shorter address, e.g. the page's short link",
+                f" {size} characters; an address may have at most {URL_LIMIT}",
+                f"use a shorter address, e.g. the page's short link (a code is printed {BOX_MM:g} mm"
+                f" wide, and a longer address makes its squares smaller than {MIN_MODULE_MM:g} mm)",
             )
             return None
         return value
