@@ -1,7 +1,7 @@
 """QR codes as inline vector SVG, sized and placed to scan from a worn, folded page.
 
 Every code is printed ``BOX_MM`` wide, its quiet zone included (``.qr`` in styles/common.css):
-the symbol itself is 26 mm or more. Its modules (the small squares) stay at ``MIN_MODULE_MM``
+the symbol itself is 24.6 mm or more. Its modules (the small squares) stay at ``MIN_MODULE_MM``
 or more, which is where the address limit comes from; the error-correction level is Q, or H
 when the address fits the same size at H, and M only for an address so long that Q would
 make the modules finer than ``ROBUST_MODULE_MM``.

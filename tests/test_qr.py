@@ -279,7 +279,8 @@ def test_the_codes_keep_off_the_folds_wherever_the_text_ends(tmp_path: Path) -> 
 
 
 def test_a_shift_is_the_least_that_clears_every_fold() -> None:
-    assert qr.fold_shift_mm([(200.0, 234.0)], 50) == 0.0
+    assert qr.fold_shift_mm([(210.0, 244.0)], 50) == 0.0
+    assert qr.fold_shift_mm([(200.0, 234.0)], 50) == pytest.approx(3.0)  # 2 mm below a fold: too near
     assert qr.fold_shift_mm([(180.0, 214.0)], 50) == pytest.approx(198 + 5 - 180)
     assert qr.fold_shift_mm([(180.0, 214.0)], 20) is None  # no room at the foot of the page
     shift = qr.fold_shift_mm([(120.0, 154.0)], 100)
