@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlparse
 from .console import clip
 from .models import Problem, line_of
 from .paths import STYLES, display
+from .qr import keep_off_folds
 
 PX_TO_MM = 25.4 / 96
 # The content folder as the renderer sees it: the same URL wherever the folder is, so that
@@ -191,6 +192,7 @@ def _render(job: RenderJob) -> RenderResult:
             page = weasyprint.HTML(string=html, base_url=job.base_url, url_fetcher=fetcher)
             attachments.extend(_refuse_attachments(page.etree_element))
             rendered = page.render(stylesheets=stylesheets, font_config=fonts)
+            keep_off_folds(rendered)  # no QR code on the line where an A4 page is folded
             # Belt and braces: nothing the document collected as an attachment is written.
             rendered.metadata.attachments = []
             for each in rendered.pages:

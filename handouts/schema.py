@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 
 from .frontmatter import Collector, did_you_mean, shorten, show
 from .models import DEFAULT_REVIEW_MONTHS, Article, Booklet, Metaphor, Practice, Section
+from .qr import BOX_MM, MIN_MODULE_MM, URL_LIMIT
 
 FieldType = Literal["text", "url", "date", "integer", "words", "sentences", "file", "sections", "items"]
 TYPE_NAMES: dict[FieldType, str] = {
@@ -30,8 +31,6 @@ TYPE_NAMES: dict[FieldType, str] = {
     "sections": "list of sections",
     "items": "list of items (`metaphors/<slug>`)",
 }
-URL_LIMIT = 213  # bytes: the most a QR code of version 10 (57 x 57 modules, level M) holds;
-# larger codes are too fine to scan at the printed size (2 cm)
 KEY_POINTS_MAX = 3
 FileReader = Callable[["Fields", "FieldSpec"], "Path | None"]  # content.local_file
 
@@ -287,8 +286,9 @@ class Fields:
             self.error(
                 key,
                 f"'{key}' is too long for a QR code that a phone can scan at the printed size:"
-                f" {size} characters (at most {URL_LIMIT})",
-                "use a shorter address, e.g. the page's short link",
+                f" {size} characters; an address may have at most {URL_LIMIT}",
+                f"use a shorter address, e.g. the page's short link (a code is printed {BOX_MM:g} mm"
+                f" wide, and a longer address makes its squares smaller than {MIN_MODULE_MM:g} mm)",
             )
             return None
         return value
