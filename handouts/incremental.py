@@ -7,6 +7,7 @@ When that digest still matches, nothing is even parsed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -72,7 +73,16 @@ def _stylesheet_files(first: Path) -> list[Path]:
 
 def _tool_versions() -> list[str]:
     versions = [__version__, metadata.version("weasyprint"), metadata.version("pypdf")]
-    return [*versions, metadata.version("babel")]  # Babel: the month names
+    return [*versions, metadata.version("babel"), _code_digest()]  # Babel: the month names
+
+
+@functools.cache
+def _code_digest() -> str:
+    """The tool's own code (not the desk's): a change to it, an upgrade or an edit in a checkout,
+    rebuilds what it may print differently (about 1 ms)."""
+    package = Path(__file__).parent
+    files = sorted(p for p in package.rglob("*.py") if "desk" not in p.relative_to(package).parts)
+    return _digest(part for p in files for part in (str(p.relative_to(package)), p.read_bytes()))
 
 
 def _item_parts(item: Item, data: Content, cache: dict[Path, str]) -> list[str]:

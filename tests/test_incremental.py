@@ -173,6 +173,20 @@ def test_editing_practice_yml_rebuilds_everything(site: tuple[Path, Path]) -> No
     assert rewritten(before, files(out)) == EVERYTHING
 
 
+def test_a_change_to_the_tools_own_code_rebuilds_everything(
+    site: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade, or an edit of the renderer in a checkout, may print differently: the code's
+    digest is an input of every output (the desk's code is not)."""
+    from handouts import incremental
+
+    content, out = site
+    before = files(out)
+    monkeypatch.setattr(incremental, "_code_digest", lambda: "another version of the code")
+    assert main(build_args(content, out, "--jobs", "2", "-q")) == 0
+    assert rewritten(before, files(out)) == EVERYTHING
+
+
 def test_editing_an_image_rebuilds_only_what_shows_it(site: tuple[Path, Path]) -> None:
     content, out = site
     before = files(out)
