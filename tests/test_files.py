@@ -52,9 +52,8 @@ def test_pdfs_placed_by_hand_survive_the_first_build_and_later_ones_with_one_not
     assert code == 0, err
     assert all(path.read_bytes() == b"%PDF-1.4 made by the practice\n" for path in mine)
     notes = [line for line in err.splitlines() if "did not make" in line]
-    assert notes == [
-        f"handouts: note: left 3 PDF(s) that handouts did not make in {out / 'articles'}/, {out / 'metaphors'}/"
-    ], err
+    where = f"{out / 'articles'}/, {out / 'metaphors'}/"
+    assert notes == [f"handouts: note: left 3 PDF(s) that handouts did not make in {where}"], err
     assert "removed" not in err
 
     (small / "metaphors/kaart-twee.md").unlink()  # a later build removes its own PDF only
@@ -123,10 +122,14 @@ def test_a_link_loop_is_called_a_loop(
     content = make_content(tmp_path)
     (content / "metaphors/lus.md").symlink_to("lus2.md")
     (content / "metaphors/lus2.md").symlink_to("lus.md")
+    (content / "images/lus.svg").symlink_to("lus.svg")
+    card = SAMPLE[CARD].replace("## Het beeld", "![Een lus](../images/lus.svg)\n\n## Het beeld")
+    (content / CARD).write_text(card, encoding="utf-8")
     code, err = check(capfd, content)
     assert code == 1, err
     assert "content/metaphors/lus.md: error: a link that leads back to itself (a loop)" in err
-    assert "does not exist" not in err
+    assert "image '../images/lus.svg' is a link that leads back to itself (a loop)" in err
+    assert "does not exist" not in err and "not found" not in err
 
 
 # ---------------------------------------------------------------------------- front matter

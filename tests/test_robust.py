@@ -263,7 +263,9 @@ BAD_VALUES = [
         'href="data',
         "uses 'data:'",
     ),
-    Bad("booklet-int-tag", "booklet.yml", "title: Beelden", "title: !!int x", "!!int", "YAML tags like !!int"),
+    Bad(
+        "booklet-int-tag", "booklet.yml", "title: Beelden", "title: !!int x", "!!int", "YAML tags like !!int"
+    ),
     Bad(
         "booklet-items-map-tag",
         "booklet.yml",
