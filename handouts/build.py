@@ -22,6 +22,7 @@ from .outfolder import (
     check_folders,
     check_writable,
     lock,
+    remove_leftovers,
     remove_stale,
     write_atomic,
     write_problem,
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Summary", "build"]
 
+UNKNOWN = ""  # manifest value of an output whose PDF the tool made but whose inputs are not known
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -46,7 +49,7 @@ class Summary:
     unchanged: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
-    notices: frozenset[str] = frozenset()  # about the machine: printed once
+    notices: frozenset[str] = frozenset()  # about the machine or the output folder: printed once
     removed: tuple[str, ...] = ()  # stale PDFs removed, as displayed paths
     internal: tuple[str, ...] = ()  # outputs that failed on a bug of ours
 
@@ -125,6 +128,7 @@ def _hold(stack: contextlib.ExitStack, out: Path) -> None:
 
 def _build_held(request: Request, progress: Progress, workers: Workers | None, jobs: int | None) -> Summary:
     """The build, once the output folder is held: nothing at all when no input changed."""
+    remove_leftovers(request.out)  # of a build killed while writing: held now, so no one writes them
     manifest = read_manifest(request.out)
     source = request.content_dir
     tree = tree_digest(source, request.out) if request.full and source.is_dir() else None
@@ -164,8 +168,13 @@ def _build(
     summary = Summary(failed=plan.failed, problems=(*data.problems, *plan.problems))
     if request.full:  # remove the PDFs of this variant whose content is gone, and forget them
         summary += _remove_stale(out, data, manifest, variant)
+        current = {o.key for o in all_outputs(data, variant)}  # a broken item's last good PDF stays ours
         wanted = {o.key for o in digests}
-        manifest = {k: v for k, v in manifest.items() if k in wanted or variant_of(k) != variant}
+        manifest = {
+            k: v if k in wanted else UNKNOWN
+            for k, v in manifest.items()
+            if k in current or variant_of(k) != variant
+        }
     todo = _todo(request, plan, digests, manifest)
     summary += Summary(unchanged=tuple(o.key for o in plan.targets if o not in todo))
     if todo:
@@ -191,11 +200,18 @@ def _build(
 
 
 def _remove_stale(out: Path, data: Content, manifest: Mapping[str, str], variant: Variant) -> Summary:
+    """Remove the PDFs the manifest says this build made and no longer makes; leave the rest, and
+    say once how many PDFs it left, and where."""
     made = [key for key in manifest if variant_of(key) == variant]
     try:
-        return Summary(removed=tuple(remove_stale(out, all_outputs(data, variant), made, variant)))
+        removed, foreign = remove_stale(out, all_outputs(data, variant), made, variant)
     except OSError as exc:
         return Summary(problems=(write_problem(out, exc, "the output folder"),))
+    notices: frozenset[str] = frozenset()
+    if foreign:
+        where = ", ".join(sorted({display(path.parent) + "/" for path in foreign}))
+        notices = frozenset({f"left {len(foreign)} PDF(s) that handouts did not make in {where}"})
+    return Summary(removed=tuple(removed), notices=notices)
 
 
 def _todo(
@@ -226,7 +242,7 @@ def _render(
     for result in workers.render(jobs, progress.begin):
         if isinstance(result, Lost):
             lost.append(result.key)
-            kept.pop(result.key, None)
+            _forget(kept, result.key)
             progress.done(result.key, ok=False)
             continue
         saved = _save(result, out)
@@ -234,7 +250,7 @@ def _render(
         if saved.built:
             kept[result.key] = digests[result.key]
         else:
-            kept.pop(result.key, None)
+            _forget(kept, result.key)
         try:
             write_manifest(out, kept)
         except OSError as exc:
@@ -246,6 +262,12 @@ def _render(
         with contextlib.suppress(OSError):  # reported already, if it fails
             write_manifest(out, kept)
     return summary, kept
+
+
+def _forget(manifest: dict[str, str], key: str) -> None:
+    """An output that failed: not up to date, but its last good PDF is still one the tool made."""
+    if key in manifest:
+        manifest[key] = UNKNOWN
 
 
 def _save(result: RenderResult, out: Path) -> Summary:

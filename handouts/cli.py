@@ -26,7 +26,7 @@ from .console import (
     usage_error,
 )
 from .models import STANDARD, VARIANTS, Variant
-from .paths import DEFAULT_CONTENT, DEFAULT_OUT
+from .paths import DEFAULT_CONTENT, DEFAULT_OUT, display, quote, quoted
 
 if TYPE_CHECKING:
     from .workers import Workers
@@ -251,21 +251,22 @@ def _interrupt(number: int, frame: object) -> None:
 def run_init(folder: Path) -> int:
     from .starter import FolderNotEmptyError, create
 
+    shown = quote(str(folder))
     try:
         made = create(folder)
     except FolderNotEmptyError as exc:
         print(f"handouts: error: {exc}", file=sys.stderr)
-        print("    hint: give a new folder, or an empty one", file=sys.stderr)
+        print(f"    hint: {exc.hint}", file=sys.stderr)
         return USAGE
     except OSError as exc:
-        print(f"handouts: error: cannot make '{folder}': {exc.strerror}", file=sys.stderr)
+        print(f"handouts: error: cannot make {quoted(str(folder))}: {exc.strerror}", file=sys.stderr)
         return USAGE
     for path in made:
-        print(f"  {path}", file=sys.stderr)
+        print(f"  {display(path)}", file=sys.stderr)
     print(
-        f"Made a content folder in {folder}. Next: fill in {folder / 'practice.yml'}, then run\n"
-        f"  handouts check --content {folder}    (it names what still needs your details)\n"
-        f"  handouts build --content {folder}",
+        f"Made a content folder in {shown}. Next: fill in {display(folder / 'practice.yml')}, then run\n"
+        f"  handouts check --content {shown}    (it names what still needs your details)\n"
+        f"  handouts build --content {shown}",
         file=sys.stderr,
     )
     return OK
@@ -294,7 +295,7 @@ def run_check(
         return CONTENT_ERRORS
     if not quiet:
         warnings = f" ({len(problems)} warning(s))" if problems else ""
-        print(f"Content OK: {count} item(s) checked in {content_dir}{warnings}.", file=sys.stderr)
+        print(f"Content OK: {count} item(s) checked in {quote(str(content_dir))}{warnings}.", file=sys.stderr)
     return OK
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .models import Problem
-from .paths import display
+from .paths import display, quote
 
 if TYPE_CHECKING:
     from .build import Summary
@@ -78,7 +78,7 @@ def report_build(summary: Summary, out: Path, seconds: float, quiet: bool = Fals
         counts = (
             f"{len(summary.built)} built, {len(summary.unchanged)} unchanged, {len(summary.failed)} failed"
         )
-        say(f"{counts} in {seconds:.1f} s -> {os.path.relpath(out)}/")
+        say(f"{counts} in {seconds:.1f} s -> {quote(os.path.relpath(out))}/")
     if summary.internal:
         print(
             f"handouts: {len(summary.internal)} output(s) failed on an internal error (a bug in handouts),"

@@ -1,7 +1,8 @@
 """Load and validate a content folder, collecting every problem in one pass.
 
 ``load`` is the first layer of the verdict (``verdict``). The fields are declared in
-``schema``; booklet.yml is read in ``loaders``, practice.yml and the items here.
+``schema``; booklet.yml is read in ``loaders``, practice.yml and the items here; which files
+are items, in ``discovery``.
 One rule decides validity: an item whose file has an error makes nothing (its last good PDF
 is kept); everything else builds. Nothing here renders: this module is cheap to import (no
 Markdown, Jinja2 or WeasyPrint), so ``check`` and no-op builds stay fast.
@@ -11,11 +12,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from pathlib import Path
 from typing import Any, TypeVar
 
 from . import glyphs
+from .discovery import discover
 from .frontmatter import (
     Collector,
     Source,
@@ -35,7 +36,6 @@ from .models import (
     Article,
     Content,
     Item,
-    Kind,
     Metaphor,
     Output,
     Practice,
@@ -50,32 +50,10 @@ from .schema import ARTICLE, METAPHOR, PRACTICE, Fields, FieldSpec, Schema, read
 from .starter import warn_examples, warn_placeholders
 from .theme import load_theme
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MARKDOWN_SUFFIXES = (".md", ".markdown")
-
-
-def split_name(path: Path, out: Collector) -> tuple[str, str] | None:
-    """A content file's slug and language: ``glas-water.md`` (Dutch), ``glas-water.fr.md``."""
-    stem = path.stem
-    slug, _, lang = stem.rpartition(".")
-    if not slug or lang not in LANGUAGES:
-        slug, lang = stem, DEFAULT_LANG
-    if SLUG_RE.match(slug):
-        return slug, lang
-    suggestion = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-")[:60].strip("-") or "name"
-    out.add(
-        path,
-        None,
-        f"file name '{shorten(path.name)}' is not a valid slug",
-        f"use lowercase letters, digits and single hyphens: rename it to '{suggestion}.md'"
-        f" (a translation: '{suggestion}.fr.md' or '{suggestion}.en.md')",
-    )
-    return None
-
 
 def load_practice(root: Path, out: Collector) -> Practice | None:
     path = root / "practice.yml"
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():  # a link loop or a link out: said by read_text
         out.add(path, None, "practice.yml is missing", "create it with name, phone, website and booking_url")
         return None
     text = read_text(path, out)
@@ -217,42 +195,6 @@ def load_metaphor(
         order=v["order"],
         tags=v["tags"],
     )
-
-
-def discover(root: Path, kind: Kind, out: Collector) -> tuple[dict[str, Path], set[str]]:
-    """Item files of one kind, by source key; and the keys that two files claim."""
-    folder = root / kind
-    found: dict[str, Path] = {}
-    clashes: set[str] = set()
-    if not folder.is_dir():
-        return found, clashes
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.is_dir():
-            continue
-        if path.suffix.lower() not in MARKDOWN_SUFFIXES:
-            out.add(
-                path,
-                None,
-                f"'{path.name}' is not a Markdown file",
-                "give it the extension .md, or move it out of this folder",
-            )
-            continue
-        name = split_name(path, out)
-        if name is None:
-            continue
-        key = Output(kind, *name).key
-        if key in found:
-            out.add(
-                path,
-                None,
-                f"two files produce the same output {key}.pdf: {found[key].name} and {path.name}",
-                "rename or remove one of them",
-            )
-            out.add(found[key], None, f"two files produce the same output {key}.pdf", "rename or remove one")
-            clashes.add(key)
-            continue
-        found[key] = path
-    return found, clashes
 
 
 def load(root: Path) -> Content:

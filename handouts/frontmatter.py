@@ -8,8 +8,6 @@ message, hint), never raised. Every value read here is untrusted.
 from __future__ import annotations
 
 import difflib
-import os
-import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +15,13 @@ from typing import Any
 
 import yaml
 
-from .models import ERROR, WARNING, Problem, Severity
-from .paths import display
+from .reading import ECHO_LIMIT as ECHO_LIMIT
+from .reading import FILE_LIMIT as FILE_LIMIT
+from .reading import Collector as Collector
+from .reading import read_bytes as read_bytes
+from .reading import read_text as read_text
+from .reading import shorten as shorten
+from .reading import show as show
 
 # YAML errors found far from their cause (an unclosed quote, at the end of the text):
 # reported where the quoted text, key or list began (the error's context_mark).
@@ -34,26 +37,10 @@ class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoa
     """Safe YAML without implicit timestamps: dates are checked by us, with good messages."""
 
 
-ECHO_LIMIT = 60  # characters of a user's value shown in a message: never print a value unbounded
 VALUE_LIMIT = 10_000  # YAML values (after aliases) in one field: more is an alias bomb
 DEPTH_LIMIT = 20  # nesting of YAML lists and mappings in one field
-FILE_LIMIT = 2_000_000  # bytes: a content text file larger than this is not a handout
 CONTROL_CHARS = {chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127)}
 YAML_TAG = "tag:yaml.org,2002:"
-
-
-def shorten(value: object, limit: int = ECHO_LIMIT) -> str:
-    """A user's value as echoed in a message: at most ``limit`` characters, then an ellipsis."""
-    text = value if isinstance(value, str) else show(value)
-    text = text.replace("\n", " ")
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def show(value: object) -> str:
-    try:
-        return repr(value) if not isinstance(value, (int, float)) or isinstance(value, bool) else str(value)
-    except ValueError:  # an integer too long to print
-        return "a very long number"
 
 
 def control_char(text: str) -> str | None:
@@ -82,27 +69,6 @@ class Source:
     body_line: int  # line of the first body line
 
 
-class Collector:
-    """Collects problems for one content folder."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.problems: list[Problem] = []
-
-    def add(
-        self, path: Path, line: int | None, message: str, hint: str = "", severity: Severity = ERROR
-    ) -> None:
-        self.problems.append(Problem(display(path), line, message, hint, severity))
-
-    def warn(self, path: Path, line: int | None, message: str, hint: str = "") -> None:
-        self.add(path, line, message, hint, WARNING)
-
-    def has_errors(self, path: Path) -> bool:
-        """The one rule of validity: a file with an error makes nothing."""
-        shown = display(path)
-        return any(p.path == shown and p.is_error for p in self.problems)
-
-
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A close match. Item keys compare by slug: a shared 'metaphors/' makes any two look alike."""
     prefix, _, tail = word.rpartition("/")
@@ -111,68 +77,6 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
         by_tail.setdefault(choice.rpartition("/")[2], choice)
     match = difflib.get_close_matches(tail, list(by_tail), n=1, cutoff=0.6)
     return f"did you mean '{by_tail[match[0]]}'?" if match else ""
-
-
-def read_bytes(path: Path, out: Collector, limit: int = FILE_LIMIT) -> bytes | None:
-    """A regular file's bytes; anything else (a pipe, a device, a dangling link) is reported."""
-    if path.is_symlink() and not path.exists():
-        out.add(
-            path,
-            None,
-            f"a link to '{shorten(os.readlink(path))}', which does not exist",
-            "remove the link, or put the file it points to back",
-        )
-        return None
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-    except (OSError, ValueError) as exc:
-        out.add(path, None, f"cannot read file: {getattr(exc, 'strerror', None) or exc}", _read_hint(exc))
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            out.add(
-                path, None, "not a regular file (a pipe, a device or a socket)", "replace it with a text file"
-            )
-            return None
-        if info.st_size > limit:
-            out.add(
-                path,
-                None,
-                f"file too large ({info.st_size // 1000} kB; at most {limit // 1000} kB)",
-                "split the text, or make the image smaller",
-            )
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            return handle.read(limit + 1)[:limit]
-    except OSError as exc:
-        out.add(path, None, f"cannot read file: {exc.strerror}", _read_hint(exc))
-        return None
-    finally:
-        os.close(fd)
-
-
-def _read_hint(exc: Exception) -> str:
-    if isinstance(exc, PermissionError):
-        return "give yourself permission to read it (chmod u+r)"
-    return "check that the file exists and can be read"
-
-
-def read_text(path: Path, out: Collector) -> str | None:
-    data = read_bytes(path, out)
-    if data is None:
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        out.add(
-            path,
-            line,
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
-            "save the file as UTF-8 in your editor",
-        )
-        return None
 
 
 def split_front_matter(path: Path, text: str, out: Collector) -> Source | None:
@@ -235,6 +139,26 @@ def compose_mapping(
             "write one 'name: value' per line, starting at the left margin, without '- ' in front",
         )
         return None
+    return _fields(path, node, first_line, out, _tags(text))
+
+
+def _tags(text: str) -> dict[tuple[int, int], str]:
+    """Where the YAML ``text`` has an explicit tag (``!!timestamp``, ``!pijn``): (line, column): tag.
+
+    The composed nodes do not tell a tag written from one resolved; the parser's events do.
+    """
+    found: dict[tuple[int, int], str] = {}
+    for event in yaml.parse(text, Loader=_Loader):
+        tag = getattr(event, "tag", None)
+        if tag is not None and event.start_mark is not None:
+            found[event.start_mark.line, event.start_mark.column] = str(tag).replace(YAML_TAG, "!!")
+    return found
+
+
+def _fields(
+    path: Path, node: yaml.MappingNode, first_line: int, out: Collector, tagged: dict[tuple[int, int], str]
+) -> tuple[dict[str, Any], dict[str, int], dict[str, yaml.Node]]:
+    """The fields of a mapping: values, the line of each key, and the node of each value."""
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
     nodes: dict[str, yaml.Node] = {}
@@ -248,13 +172,18 @@ def compose_mapping(
                 "write 'name: value', with a plain word before the colon",
             )
             continue
+        if _position(key_node) in tagged:
+            out.add(
+                path, line, _tag_message(tagged[_position(key_node)]), "write 'name: value' without a tag"
+            )
+            continue
         key = str(key_node.value)
         if key in lines:
             out.add(path, line, f"field '{shorten(key)}' appears twice", "keep one of them")
             continue
         lines[key] = line
         try:
-            values[key] = plain_value(value_node)
+            values[key] = plain_value(value_node, tagged)
         except BadValueError as exc:
             out.add(
                 path,
@@ -265,6 +194,14 @@ def compose_mapping(
             continue
         nodes[key] = value_node
     return values, lines, nodes
+
+
+def _position(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line, node.start_mark.column
+
+
+def _tag_message(tag: str) -> str:
+    return f"YAML tags like {shorten(tag, 30)} are not allowed; write a plain value"
 
 
 def _yaml_problem(exc: yaml.YAMLError, text: str, first_line: int) -> tuple[int, str, str]:
@@ -297,20 +234,25 @@ class BadValueError(Exception):
         self.hint = hint or "write plain text, a number, a date or a list, without '!' tags"
 
 
-SCALAR_TAGS = {YAML_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")}
+# The tags YAML gives a value written without one (no timestamps: ``_Loader``).
+PLAIN_TAGS = {YAML_TAG + name for name in ("str", "int", "float", "bool", "null", "seq", "map")}
 
 
-def plain_value(node: yaml.Node) -> Any:
+def plain_value(node: yaml.Node, tagged: dict[tuple[int, int], str] | None = None) -> Any:
     """A YAML node as plain Python values (str, int, float, bool, None, list, dict of str).
 
-    Never raises anything but ``BadValueError``: explicit tags of the wrong kind, unknown tags,
-    keys that are not words, control characters, alias bombs and deep nesting are refused.
+    Never raises anything but ``BadValueError``: YAML tags (``tagged``: where the text has one,
+    see ``_tags``), keys that are not words, control characters, alias bombs and deep nesting
+    are refused.
     """
     budget = [VALUE_LIMIT]
-    return _plain(node, 0, budget, _Loader(""))
+    return _plain(node, 0, budget, (_Loader(""), tagged or {}))
 
 
-def _plain(node: yaml.Node, depth: int, budget: list[int], constructor: Any) -> Any:
+def _plain(
+    node: yaml.Node, depth: int, budget: list[int], context: tuple[Any, dict[tuple[int, int], str]]
+) -> Any:
+    constructor, tagged = context
     budget[0] -= 1
     if budget[0] < 0:
         raise BadValueError(
@@ -319,9 +261,11 @@ def _plain(node: yaml.Node, depth: int, budget: list[int], constructor: Any) -> 
         )
     if depth > DEPTH_LIMIT:
         raise BadValueError(f"nested more than {DEPTH_LIMIT} levels deep", node)
+    tag = tagged.get(_position(node))
+    if tag is not None or node.tag not in PLAIN_TAGS:
+        tag = tag or node.tag.replace(YAML_TAG, "!!")
+        raise BadValueError(_tag_message(tag), node, f"remove '{shorten(tag, 30)}' and keep the value")
     if isinstance(node, yaml.ScalarNode):
-        if node.tag not in SCALAR_TAGS:
-            raise BadValueError(f"unknown YAML tag '{shorten(node.tag.replace(YAML_TAG, '!!'))}'", node)
         text = str(node.value)
         bad = control_char(text)
         if bad:
@@ -330,8 +274,8 @@ def _plain(node: yaml.Node, depth: int, budget: list[int], constructor: Any) -> 
                 node,
                 "remove it; retype the text if you cannot see it",
             )
-        if node.tag in (YAML_TAG + "str", YAML_TAG + "timestamp"):
-            return text  # dates are checked by the fields that hold them
+        if node.tag == YAML_TAG + "str":
+            return text
         try:
             return constructor.construct_object(node)
         except Exception:
@@ -340,19 +284,11 @@ def _plain(node: yaml.Node, depth: int, budget: list[int], constructor: Any) -> 
             raise BadValueError(
                 f"'{shorten(text)}' is not a valid {name}" if text else f"empty where a {name} was expected",
                 node,
-                "remove the '!!' tag, or write a value of that kind",
+                "write a value of that kind",
             ) from None
     if isinstance(node, yaml.SequenceNode):
-        if node.tag != YAML_TAG + "seq":
-            raise BadValueError(
-                f"unknown YAML tag '{shorten(node.tag.replace(YAML_TAG, '!!'))}' on a list", node
-            )
-        return [_plain(child, depth + 1, budget, constructor) for child in node.value]
+        return [_plain(child, depth + 1, budget, context) for child in node.value]
     if isinstance(node, yaml.MappingNode):
-        if node.tag != YAML_TAG + "map":
-            raise BadValueError(
-                f"unknown YAML tag '{shorten(node.tag.replace(YAML_TAG, '!!'))}' on fields", node
-            )
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
@@ -364,13 +300,9 @@ def _plain(node: yaml.Node, depth: int, budget: list[int], constructor: Any) -> 
             key = str(key_node.value)
             if key in result:
                 raise BadValueError(f"field '{shorten(key)}' appears twice", key_node, "keep one of them")
-            result[key] = _plain(value_node, depth + 1, budget, constructor)
+            result[key] = _plain(value_node, depth + 1, budget, context)
         return result
     raise BadValueError("not a value", node)
-
-
-def _tag(node: yaml.Node) -> str:
-    return shorten(node.tag.replace(YAML_TAG, "!!"))
 
 
 def describe_node(node: yaml.Node) -> str:

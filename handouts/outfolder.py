@@ -1,4 +1,5 @@
-"""The output folder: held by one build at a time, written atomically, kept free of stale PDFs.
+"""The output folder: held by one build at a time, written atomically, kept free of stale PDFs
+and of a killed build's temporary files; the practice's own files in it are never touched.
 
 Nothing here prints: a failure is an exception or a returned ``Problem``, said by the caller.
 """
@@ -8,11 +9,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .models import KINDS, LANGUAGES, Output, Problem, Variant
+from .models import KINDS, LANGUAGES, VARIANTS, Output, Problem, Variant
 from .paths import display
 from .plan import UsageError
 
@@ -100,27 +102,62 @@ def write_problem(path: Path, exc: OSError, what: str = "") -> Problem:
     return Problem(shown, None, message, hint)
 
 
-def remove_stale(out: Path, keep: Iterable[Output], made: Iterable[str], variant: Variant) -> list[str]:
+def remove_stale(
+    out: Path, keep: Iterable[Output], made: Iterable[str], variant: Variant
+) -> tuple[list[str], list[Path]]:
     """Remove the PDFs of this variant that a full build no longer makes (deleted or renamed items).
 
-    Only PDFs the build made: those ``made`` names (the manifest's keys of this variant), and
-    handouts in its own folders (``articles/``, ``metaphors/``, per language). Returns the removed
-    files as displayed; raises OSError when one cannot be removed.
+    Only PDFs the build made: those ``made`` names (the manifest's keys of this variant). Returns
+    the removed files as displayed, and the PDFs in the build's own folders (``articles/``,
+    ``metaphors/``, per language) that it did not make: the practice's own, left alone. Raises
+    OSError when a file cannot be removed.
     """
-    kept = {o.key for o in keep}
-    stale = set(made)
-    for lang in LANGUAGES:
-        for kind in KINDS:
-            prefix = Output(kind, "x", lang, variant).prefix
-            folder = out / prefix / kind
-            if folder.is_dir():
-                stale |= {f"{prefix}{kind}/{p.stem}" for p in folder.glob("*.pdf") if p.is_file()}
+    kept, made = {o.key for o in keep}, set(made)
     removed = []
-    for key in sorted(stale - kept):
+    for key in sorted(made - kept):
         with contextlib.suppress(ValueError):
             for name in Output.parse(key).files:
                 path = out / name
                 if path.is_file():
                     path.unlink()
                     removed.append(display(path))
-    return removed
+    ours = {out / f"{key}.pdf" for key in made | kept}
+    foreign = []
+    for lang in LANGUAGES:
+        for kind in KINDS:
+            folder = out / Output(kind, "x", lang, variant).prefix / kind
+            if folder.is_dir():
+                foreign += sorted(p for p in folder.glob("*.pdf") if p not in ours and p.is_file())
+    return removed, foreign
+
+
+# The temporary files of ``write_atomic`` (a PDF's, the manifest's) and ``check_writable``:
+# ``.NAME.XXXXXXXX.tmp``, with mkstemp's eight random characters.
+TEMPORARY_RE = re.compile(r"^\.(?:.+\.pdf|\.handouts-manifest\.json|handouts-probe)\.[a-z0-9_]{8}\.tmp$")
+
+
+def remove_leftovers(out: Path) -> int:
+    """Remove the temporary files that a build killed while writing left behind; how many.
+
+    Only names of the tool's own pattern (``TEMPORARY_RE``), only in the folders a build writes
+    into; called while the folder is held (``lock``), so no other build is writing them.
+    """
+    folders = {
+        out / Output(kind, "x", lang, variant).prefix / sub
+        for variant in VARIANTS
+        for lang in LANGUAGES
+        for kind in KINDS
+        for sub in ("", kind)
+    }
+    count = 0
+    for folder in sorted(folders):
+        try:
+            names = [entry for entry in os.scandir(folder) if TEMPORARY_RE.match(entry.name)]
+        except OSError:
+            continue
+        for entry in names:
+            if entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    count += 1
+    return count

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -35,13 +36,36 @@ _TEMPLATE_REF_RE = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+["']
 _CSS_REF_RE = re.compile(r"""@import\s+(?:url\(\s*)?["']?([^"')\s;]+)|url\(\s*["']?([^"')\s]+)""")
 
 
+# Characters that must never reach a terminal as they are: controls (a line break splits a
+# message), format characters (U+202E turns the rest of the line around), line separators, and
+# the surrogates that stand for bytes of a file name that is not UTF-8.
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def is_unsafe(char: str) -> bool:
+    return unicodedata.category(char) in UNSAFE_CATEGORIES
+
+
+def quote(name: str) -> str:
+    """A name as printed: itself, or, when it holds a control or bidirectional character, quoted
+    with Python's escapes (``'kaart\\nvier.md'``), so that it stays on one line and reads as it is."""
+    return repr(name) if any(is_unsafe(char) for char in name) else name
+
+
+def quoted(name: str) -> str:
+    """A name in quotes inside a message: ``'glas-water.md'``; escaped as ``quote`` does when needed."""
+    shown = quote(name)
+    return shown if shown != name else f"'{name}'"
+
+
 def display(path: Path) -> str:
-    """A path as a user wants to read it: relative to the working folder when inside it."""
+    """A path as a user wants to read it: relative to the working folder when inside it; quoted
+    (``quote``) when it holds a control or bidirectional character."""
     try:
         relative = os.path.relpath(path)
     except ValueError:
-        return str(path)
-    return str(path) if relative.startswith("..") else relative
+        return quote(str(path))
+    return quote(str(path) if relative.startswith("..") else relative)
 
 
 def css_references(path: Path) -> list[Path]:

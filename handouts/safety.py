@@ -330,7 +330,9 @@ def resolve_local(base: Path, ref: str, root: Path) -> Path | str:
         if not target.is_file():
             return f"image '{shown}' not found"
         info = target.stat()
-    except (OSError, ValueError, RuntimeError) as exc:
+    except RuntimeError:  # Python 3.11's word for a link loop
+        return f"image '{shown}' is a link that leads back to itself (a loop)"
+    except (OSError, ValueError) as exc:
         return f"image '{shown}' cannot be read: {getattr(exc, 'strerror', None) or exc}"
     problem = image_problem(target, info.st_mtime_ns, info.st_size)
     return f"image '{shown}' {problem}" if problem else target

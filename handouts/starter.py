@@ -12,19 +12,34 @@ from pathlib import Path
 import yaml
 
 from .frontmatter import Collector
-from .paths import STARTER
+from .paths import STARTER, quoted
 
 
 class FolderNotEmptyError(Exception):
-    """``init`` never writes into a folder that has something in it."""
+    """``init`` never writes over a file, nor into a folder that has something in it; a fresh
+    repository (a folder holding only ``.git``) is fine. ``hint`` says what to do instead."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 def create(folder: Path) -> list[Path]:
-    """Copy the starter content into ``folder`` (new or empty); the files made, in order."""
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise FolderNotEmptyError(f"'{folder}' exists and is not empty")
-    shutil.copytree(STARTER, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
-    return sorted(p for p in folder.rglob("*") if p.is_file())
+    """Copy the starter content into ``folder`` (new, empty, or holding only ``.git``); the files
+    made, in order."""
+    shown = quoted(str(folder))
+    if folder.exists() or folder.is_symlink():
+        if not folder.is_dir():
+            raise FolderNotEmptyError(f"{shown} is a file, not a folder", "give the name of a new folder")
+        if any(entry.name != ".git" for entry in folder.iterdir()):
+            raise FolderNotEmptyError(
+                f"{shown} exists and is not empty",
+                "give a new folder, an empty one, or a fresh git repository (a folder holding only .git)",
+            )
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(STARTER, folder, dirs_exist_ok=True, ignore=ignore)
+    starter = (p.relative_to(STARTER) for p in STARTER.rglob("*") if p.is_file())
+    return sorted(folder / p for p in starter if "__pycache__" not in p.parts)
 
 
 def _placeholders() -> dict[str, str]:
