@@ -65,7 +65,7 @@ def _colour(value: str) -> tuple[float, float, float] | None:
 def load_theme(root: Path, out: Collector) -> Path | None:
     """``content/theme.css`` if there is one (None when absent), its problems reported to ``out``."""
     path = root / THEME
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():  # a link loop or a link out: said by read_text
         return None
     text = read_text(path, out)
     if text is None:

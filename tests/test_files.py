@@ -123,12 +123,14 @@ def test_a_link_loop_is_called_a_loop(
     (content / "metaphors/lus.md").symlink_to("lus2.md")
     (content / "metaphors/lus2.md").symlink_to("lus.md")
     (content / "images/lus.svg").symlink_to("lus.svg")
+    (content / "theme.css").symlink_to("theme.css")
     card = SAMPLE[CARD].replace("## Het beeld", "![Een lus](../images/lus.svg)\n\n## Het beeld")
     (content / CARD).write_text(card, encoding="utf-8")
     code, err = check(capfd, content)
     assert code == 1, err
     assert "content/metaphors/lus.md: error: a link that leads back to itself (a loop)" in err
     assert "image '../images/lus.svg' is a link that leads back to itself (a loop)" in err
+    assert "content/theme.css: error: a link that leads back to itself (a loop)" in err
     assert "does not exist" not in err and "not found" not in err
 
 
