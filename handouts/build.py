@@ -10,13 +10,13 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import console, incremental
 from .incremental import MANIFEST, keys_for, read_manifest, tree_digest, variant_of, write_manifest
-from .models import STANDARD, Content, Output, Problem, Variant
+from .models import STANDARD, Content, Output, Problem, Summary, UsageError, Variant
 from .outfolder import (
     FolderBusyError,
     check_folders,
@@ -28,7 +28,7 @@ from .outfolder import (
     write_problem,
 )
 from .paths import display
-from .plan import Plan, UsageError, all_outputs, make_job, make_plan
+from .plan import Plan, all_outputs, make_job, make_plan
 from .progress import Progress
 from .verdict import Verdict
 from .workers import Lost, Workers
@@ -39,32 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["Summary", "build"]
 
 UNKNOWN = ""  # manifest value of an output whose PDF the tool made but whose inputs are not known
-
-
-@dataclass(frozen=True)
-class Summary:
-    """What a build did, output by output (keys), and what it has to say."""
-
-    built: tuple[str, ...] = ()
-    unchanged: tuple[str, ...] = ()
-    failed: tuple[str, ...] = ()
-    problems: tuple[Problem, ...] = ()
-    notices: frozenset[str] = frozenset()  # about the machine or the output folder: printed once
-    removed: tuple[str, ...] = ()  # stale PDFs removed, as displayed paths
-    internal: tuple[str, ...] = ()  # outputs that failed on a bug of ours
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.is_error]
-
-    def __add__(self, other: Summary) -> Summary:
-        """Both summaries in one: each field of ``self``, then of ``other``."""
-        joined = {
-            f.name: getattr(self, f.name) + getattr(other, f.name)
-            for f in fields(self)
-            if f.name != "notices"
-        }
-        return Summary(**joined, notices=self.notices | other.notices)
 
 
 @dataclass(frozen=True)

@@ -167,8 +167,8 @@ def _check(options: argparse.Namespace) -> int:
 
 
 def _watch(options: argparse.Namespace) -> int:
+    from .models import UsageError
     from .outfolder import check_folders  # here, as the build's: check, init and --help need none
-    from .plan import UsageError
     from .watch import watch
     from .workers import Workers
 
@@ -276,6 +276,7 @@ def run_check(
     content_dir: Path, quiet: bool = False, report: bool = False, strict: bool = False, as_json: bool = False
 ) -> int:
     from . import report as reports
+    from .reportformat import format_report, to_json
     from .verdict import Verdict
 
     verdict = Verdict.of(content_dir)
@@ -288,7 +289,7 @@ def run_check(
     errors = sum(1 for p in problems if p.is_error)
     print_problems([p for p in reports.hint_once(problems) if p.is_error or not quiet])
     if made and (as_json or report):
-        _print_out(reports.to_json(made, problems) if as_json else reports.format_report(made))
+        _print_out(to_json(made, problems) if as_json else format_report(made))
     count = len(data.sources) + len(data.booklets)
     if errors:
         print(f"{errors} error(s) found.", file=sys.stderr)
@@ -318,7 +319,7 @@ def run_build(
     variant: Variant = STANDARD,
 ) -> int:
     from .build import build  # here: 95 ms (measured) that check, init and --help never need
-    from .plan import UsageError
+    from .models import UsageError
     from .progress import Progress
 
     started = time.monotonic()

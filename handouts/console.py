@@ -1,7 +1,7 @@
 """What a person sees on the terminal after a command: problems, a build's summary, exit status.
 
 One home for ``cli``, ``watch`` and the desk's ``serve``: the exit statuses, how a build and
-its problems are reported (``report_build``), and how long text is clipped to one line.
+its problems are reported (``report_build``).
 """
 
 from __future__ import annotations
@@ -10,23 +10,12 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from .models import Problem
-from .paths import display, quote
-
-if TYPE_CHECKING:
-    from .build import Summary
+from .models import Problem, Summary
+from .paths import clip, display, quote
 
 OK, CONTENT_ERRORS, USAGE, INTERNAL, INTERRUPTED = 0, 1, 2, 3, 130  # exit statuses
 REPORT_TO = "the handouts issue tracker (or the project's maintainer)"
-CLIP = 200  # characters of an exception's message shown
-
-
-def clip(text: str, limit: int = CLIP) -> str:
-    """``text`` on one line, at most ``limit`` characters, then an ellipsis."""
-    text = text.replace("\n", " ")
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def say(text: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import ClassVar, Literal, TypeGuard
 
@@ -41,6 +41,10 @@ def line_of(text: str, needle: str) -> int | None:
         if needle in line:
             return number
     return None
+
+
+class UsageError(Exception):
+    """Wrong command-line use (exit status 2): an unknown item, an output folder inside content/."""
 
 
 @dataclass(frozen=True, order=True)
@@ -302,3 +306,29 @@ class Personal:
     therapist: str = ""
     note: str = ""
     ticked: tuple[int, ...] = ()  # indexes of the tips under "Wat kan je zelf doen?"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a build did, output by output (keys), and what it has to say."""
+
+    built: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    notices: frozenset[str] = frozenset()  # about the machine or the output folder: printed once
+    removed: tuple[str, ...] = ()  # stale PDFs removed, as displayed paths
+    internal: tuple[str, ...] = ()  # outputs that failed on a bug of ours
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    def __add__(self, other: Summary) -> Summary:
+        """Both summaries in one: each field of ``self``, then of ``other``."""
+        joined = {
+            f.name: getattr(self, f.name) + getattr(other, f.name)
+            for f in fields(self)
+            if f.name != "notices"
+        }
+        return Summary(**joined, notices=self.notices | other.notices)

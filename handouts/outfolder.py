@@ -14,9 +14,8 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .models import KINDS, LANGUAGES, VARIANTS, Output, Problem, Variant
+from .models import KINDS, LANGUAGES, VARIANTS, Output, Problem, UsageError, Variant
 from .paths import display
-from .plan import UsageError
 
 try:
     import fcntl

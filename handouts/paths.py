@@ -102,3 +102,12 @@ def missing_files() -> list[Path]:
         elif path.suffix == ".css":
             todo += css_references(path)
     return missing
+
+
+CLIP = 200  # characters of an exception's message shown
+
+
+def clip(text: str, limit: int = CLIP) -> str:
+    """``text`` on one line, at most ``limit`` characters, then an ellipsis."""
+    text = text.replace("\n", " ")
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from .console import clip
 from .models import Problem, line_of
-from .paths import STYLES, display
+from .paths import STYLES, clip, display
 from .qr import keep_off_folds
 
 PX_TO_MM = 25.4 / 96

@@ -15,6 +15,7 @@ from .models import (
     Content,
     Output,
     Problem,
+    UsageError,
     Variant,
     booklet_file,
 )
@@ -25,10 +26,6 @@ if TYPE_CHECKING:
     from .verdict import Verdict
 
 FIXED_EPOCH = 946684800  # 2000-01-01: a fixed date for outputs that have none of their own
-
-
-class UsageError(Exception):
-    """Wrong command-line use (exit status 2)."""
 
 
 @dataclass(frozen=True)

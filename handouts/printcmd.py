@@ -98,7 +98,8 @@ def run_print(
 ) -> int:
     """Send ITEM... to CUPS: the booklet and handouts by their rules; ``--wait`` for the paper."""
     from .content import load
-    from .plan import UsageError, resolve_items
+    from .models import UsageError
+    from .plan import resolve_items
 
     data = load(options.content)
     # practice.yml names the default queues (printer:, booklet_printer:)

@@ -4,7 +4,8 @@ Each item's text is read as a reader reads it (``prose``: blocks and sentences, 
 line in the source file) and measured (``readability``: words, syllables, Flesch-Douma). Here:
 the review status of every item, the figures per item, and the cards that miss the
 plain-language targets (``CARD_TARGETS``); articles are the practice's own blog text and are
-only reported. The table and the JSON are written by ``reportformat``. Nothing here renders.
+only reported. The table and the JSON are written by ``reportformat`` (which reads this
+module). Nothing here renders.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ from .readability import (
     syllables,
     words_of,
 )
-from .reportformat import format_report, to_json
 
 __all__ = [
     "CARD_TARGETS",
@@ -48,11 +48,9 @@ __all__ = [
     "Report",
     "Review",
     "card_problems",
-    "format_report",
     "hint_once",
     "make_report",
     "review_problems",
-    "to_json",
 ]
 
 HARDEST_COUNT = 10

@@ -251,7 +251,12 @@ def test_articles_are_reported_not_gated_and_their_sources_not_counted(
         encoding="utf-8",
     )
     write_card(content, "glas", EASY)
-    write_card(content, "glas.fr", "Ton corps est un verre. Il se remplit chaque jour.\n")
+    write_card(
+        content,
+        "glas.fr",
+        "## L'image\n\nTon corps est un verre. Il se remplit chaque jour.\n\n"
+        "## Que faire ?\n\n- Dors assez.\n- Bouge un peu chaque jour.\n",
+    )
 
     code, out, err = check(capfd, content, "--report", "--strict")
     assert code == 0, err
@@ -264,7 +269,7 @@ def test_articles_are_reported_not_gated_and_their_sources_not_counted(
     assert article["meets_targets"] is None
     assert items["fr/metaphors/glas"]["lang"] == "fr"
     assert items["fr/metaphors/glas"]["reading_ease"] is None  # Flesch-Douma is for Dutch
-    assert items["fr/metaphors/glas"]["words"] == 10
+    assert items["fr/metaphors/glas"]["words"] == 20
     assert all("Lehman" not in sentence["text"] for sentence in data["hardest"])
 
 

@@ -12,7 +12,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..build import Summary
 from ..content import load
 from ..markup import tips
 from ..models import (
@@ -26,6 +25,7 @@ from ..models import (
     Output,
     OutputKind,
     Problem,
+    Summary,
 )
 from ..report import ItemReport, Review, make_report
 from .thumbs import thumbnails

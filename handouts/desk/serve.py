@@ -22,8 +22,8 @@ from flask import Flask
 
 from .. import console
 from ..build import build
+from ..models import UsageError
 from ..paths import display
-from ..plan import UsageError
 from ..progress import Progress
 from ..workers import Workers
 from .app import create_app
