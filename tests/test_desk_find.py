@@ -154,9 +154,16 @@ def shown_titles(page: Any) -> list[str]:
     return page.locator(".grid .entry:visible .entry-title").all_inner_texts()
 
 
-def test_search_ranks_word_beginnings_and_marks_why(server: Server, page: Any) -> None:
+def test_the_search_field_has_the_focus_when_the_catalogue_opens(server: Server, page: Any) -> None:
     page.goto(server.url + "/")
     assert page.evaluate("document.activeElement.id") == "zoeken"  # type at once
+    page.keyboard.type("glas")
+    find(page, "glas")
+    assert shown_titles(page) == ["Het glas water"]
+
+
+def test_search_ranks_word_beginnings_and_marks_why(server: Server, page: Any) -> None:
+    page.goto(server.url + "/")
     for query, expected in [
         ("oke", ["Oké zijn met rust"]),  # not "onderbroken", not "roken"
         ("glas", ["Het glas water"]),  # not the author Glaser
@@ -227,6 +234,12 @@ def test_favourites_and_recent_stand_on_top_and_only_keys_are_kept(server: Serve
     page.get_by_role("button", name="Favoriet: Terug naar je werk").click()  # unstarred: back in its group
     assert top.all_inner_texts() == ["Oké zijn met rust"]
     assert "Terug naar je werk" in page.locator("#lijst-articles .entry-title").all_inner_texts()
+    page.goto(server.url + "/handout/articles/opbouwen")  # printed as built counts too
+    with page.expect_download() as saved:
+        page.get_by_role("link", name="Downloaden").click()
+    saved.value.delete()
+    page.goto(server.url + "/")
+    assert top.all_inner_texts() == ["Rustig opbouwen na een blessure", "Oké zijn met rust"]  # last first
 
 
 def test_new_patient_clears_the_form_after_printing(server: Server, page: Any) -> None:
@@ -352,3 +365,18 @@ def test_pages_have_no_inline_script_and_unique_ids(server: Server, page: Any) -
             ".filter((e) => !e.textContent.trim()).length"
         )
         assert nameless == 0, path
+
+
+def test_axe_finds_no_violation_on_the_found_and_the_printed_page(server: Server, page: Any) -> None:
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe()
+    page.goto(server.url + "/")
+    page.evaluate("localStorage.setItem('desk.favorieten', JSON.stringify(['metaphors/glas']))")
+    for path in ("/", "/?q=zandloper"):
+        page.goto(server.url + path)
+        find(page, page.get_by_label("Zoeken").input_value())
+        results = axe.run(page)
+        assert results.violations_count == 0, results.generate_report()
+    page.goto(server.url + "/handout/metaphors/glas")
+    make_pdf(page)
+    results = axe.run(page)
+    assert results.violations_count == 0, results.generate_report()
