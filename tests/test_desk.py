@@ -315,9 +315,11 @@ def test_search_filters_as_you_type_ignoring_case_and_accents(server: Server, pa
         ("glas water", ["Het glas water"]),
     ]:
         search.fill(query)
+        page.locator("[data-results]:not([aria-busy])").wait_for(state="attached")  # the server answered
         visible = page.locator(".grid .entry:visible .entry-title").all_inner_texts()
         assert sorted(visible) == sorted(expected), query
     search.fill("xylofoonzee")
+    page.locator("[data-results]:not([aria-busy])").wait_for(state="attached")
     assert page.locator(".grid .entry:visible").count() == 0
     assert page.get_by_text("Niets gevonden").is_visible()
     search.fill("")

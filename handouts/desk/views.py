@@ -30,6 +30,7 @@ from ..models import Metaphor
 from .catalogue import Entry
 from .forms import AccessForm, PersonalForm, RebuildForm, SeveralForm
 from .personal import NAME_MAX, NOTE_MAX, Personal, cut_advice, job, merge, record_line, therapists
+from .search import MAX_QUERY, results
 from .state import current_desk
 
 ACCESS_CODE = "DESK_ACCESS_CODE"  # app.config: the practice's access code, or None
@@ -74,7 +75,12 @@ def access() -> Any:
 
 @desk.get("/")
 def catalogue() -> Any:
-    return render_template("catalogue.html", catalogue=current_desk().catalogue)
+    shown = current_desk().catalogue
+    query = request.args.get("q", "")[:MAX_QUERY]
+    hits = results(shown, query)
+    if wants_json():
+        return jsonify(query=query, hits=None if hits is None else [hit.as_json() for hit in hits])
+    return render_template("catalogue.html", catalogue=shown, query=query, hits=hits)
 
 
 @desk.get("/handout/<kind>/<slug>")

@@ -1,43 +1,148 @@
-// The desk's only script: search as you type, choose several, the personal form.
+// The desk's only script: search as you type, favourites, choose several, the personal form.
 "use strict";
 
-// Lower case without accents: "Oké" -> "oke" (the server folds the index the same way).
-function fold(text) {
-  return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+// What this browser remembers: handout keys only ("metaphors/glas"), never a patient's name.
+const FAVOURITES = "desk.favorieten";
+const RECENT = "desk.recent";
+const MAX_RECENT = 6;
+const KEY = /^[\w-]+(\/[\w.-]+)?$/;
+
+function remembered(name) {
+  try {
+    const keys = JSON.parse(window.localStorage.getItem(name) || "[]");
+    return Array.isArray(keys) ? keys.filter((key) => typeof key === "string" && KEY.test(key)) : [];
+  } catch (error) {
+    return [];
+  }
 }
 
-function setUpSearch() {
+function remember(name, keys) {
+  try {
+    window.localStorage.setItem(name, JSON.stringify(keys.filter((key) => KEY.test(key))));
+  } catch (error) {
+    // private window or storage full: the catalogue just has no top section
+  }
+}
+
+function printed(keys) {
+  const recent = remembered(RECENT).filter((key) => !keys.includes(key));
+  remember(RECENT, [...keys, ...recent].slice(0, MAX_RECENT));
+}
+
+// Put (text, marked) runs from the server into an element, the marked ones in <mark>.
+function paint(element, segments) {
+  element.replaceChildren(...segments.map(([text, found]) => {
+    if (!found) return document.createTextNode(text);
+    const mark = document.createElement("mark");
+    mark.textContent = text;
+    return mark;
+  }));
+}
+
+function unpaint(card) {
+  card.querySelectorAll("[data-mark]").forEach((element) => {
+    if (element.querySelector("mark")) element.textContent = element.textContent;
+  });
+  card.querySelector("[data-why]").hidden = true;
+}
+
+function showWhy(card, hit) {
+  paint(card.querySelector('[data-mark="title"]'), hit.title);
+  paint(card.querySelector('[data-mark="summary"]'), hit.summary);
+  card.querySelectorAll('[data-mark="tag"]').forEach((tag, i) => paint(tag, hit.tags[i] || []));
+  const why = card.querySelector("[data-why]");
+  paint(why.querySelector('[data-mark="snippet"]'), hit.snippet);
+  why.hidden = hit.snippet.length === 0;
+}
+
+// The catalogue: favourites and recent on top; while searching, the server's hits, best first.
+function setUpCatalogue() {
   const input = document.getElementById("zoeken");
   if (!input) return;
-  const entries = Array.from(document.querySelectorAll("[data-search]"));
-  const groups = Array.from(document.querySelectorAll(".group"));
+  const cards = new Map(Array.from(document.querySelectorAll("li.entry[data-key]"), (li) => [li.dataset.key, li]));
+  const homes = Array.from(document.querySelectorAll("[data-group] ul"));
+  const top = document.querySelector("[data-top]");
+  const results = document.querySelector("[data-results]");
+  const booklet = document.querySelector(".booklet-banner[data-key]");
   const count = document.getElementById("aantal");
   const nothing = document.getElementById("niets");
   const form = input.form;
-  form.addEventListener("submit", (event) => event.preventDefault());
+  let asked = 0;
 
-  function apply() {
-    const words = fold(input.value).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
-    let shown = 0;
-    for (const entry of entries) {
-      const text = entry.dataset.search;
-      const match = words.every((word) => text.includes(word));
-      entry.hidden = !match;
-      if (match && !entry.classList.contains("booklet-banner")) shown += 1;
-    }
-    for (const group of groups) {
-      group.hidden = !group.querySelector(".entry:not([hidden])");
-    }
-    count.textContent = words.length
-      ? `${shown} ${shown === 1 ? "handout" : "handouts"} gevonden`
-      : `${shown} handouts`;
-    nothing.hidden = shown > 0 || !words.length;
+  function topKeys() {
+    return [...new Set([...remembered(FAVOURITES), ...remembered(RECENT)])].filter((key) => cards.has(key));
   }
-  input.addEventListener("input", apply);
+
+  function layout(hits) {
+    const focused = document.activeElement;
+    const searching = hits !== null;
+    const found = (hits || []).filter((hit) => cards.has(hit.key));
+    const placed = new Set([...found.map((hit) => hit.key), ...(searching ? [] : topKeys())]);
+    for (const [key, card] of cards) {
+      unpaint(card);
+      card.hidden = searching && !placed.has(key);
+    }
+    for (const home of homes) {
+      const own = Array.from(cards.values()).filter((card) => card.dataset.home === home.id && !placed.has(card.dataset.key));
+      home.replaceChildren(...own.sort((a, b) => a.dataset.order - b.dataset.order));
+      home.closest("section").hidden = searching || own.length === 0;
+    }
+    top.querySelector("ul").replaceChildren(...(searching ? [] : topKeys()).map((key) => cards.get(key)));
+    top.hidden = searching || placed.size === 0;
+    results.querySelector("ul").replaceChildren(...found.map((hit) => cards.get(hit.key)));
+    found.forEach((hit) => showWhy(cards.get(hit.key), hit));
+    results.hidden = !searching;
+    if (booklet) booklet.hidden = searching && !(hits || []).some((hit) => hit.key === "booklet");
+    marks();
+    const shown = searching ? found.length : cards.size;
+    count.textContent = searching ? `${shown} ${shown === 1 ? "handout" : "handouts"} gevonden` : `${shown} handouts`;
+    nothing.hidden = !searching || shown > 0;
+    if (focused && focused !== document.activeElement && document.contains(focused)) focused.focus();
+  }
+
+  function marks() {
+    const favourites = remembered(FAVOURITES);
+    const recent = remembered(RECENT);
+    for (const [key, card] of cards) {
+      const star = card.querySelector("[data-star]");
+      star.hidden = false;
+      star.setAttribute("aria-pressed", String(favourites.includes(key)));
+      card.querySelector("[data-recent-mark]").hidden = !recent.includes(key);
+    }
+  }
+
+  async function find() {
+    const query = input.value;
+    const turn = ++asked;
+    const url = new URL(form.action, window.location.href);
+    if (query.trim()) url.searchParams.set("q", query);
+    window.history.replaceState(null, "", url.pathname + url.search);
+    if (!query.trim()) { layout(null); return; }
+    results.setAttribute("aria-busy", "true");
+    try {
+      const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      const body = await response.json();
+      if (turn === asked) layout(body.hits);
+    } catch (error) {
+      if (turn === asked) count.textContent = "Zoeken lukt nu niet. Draait het programma nog?";
+    } finally {
+      if (turn === asked) results.removeAttribute("aria-busy");
+    }
+  }
+
+  document.querySelectorAll("[data-star]").forEach((star) => star.addEventListener("click", () => {
+    const key = star.closest("[data-key]").dataset.key;
+    const favourites = remembered(FAVOURITES).filter((other) => other !== key);
+    remember(FAVOURITES, star.getAttribute("aria-pressed") === "true" ? favourites : [key, ...favourites]);
+    if (input.value.trim()) marks(); else layout(null);
+  }));
+  form.addEventListener("submit", (event) => { event.preventDefault(); find(); });
+  input.addEventListener("input", find);
   input.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") { input.value = ""; apply(); }
+    if (event.key === "Escape") { input.value = ""; find(); }
   });
-  apply();
+  if (input.value.trim()) { marks(); find(); } else layout(null);
 }
 
 function setUpSelection() {
@@ -53,6 +158,8 @@ function setUpSelection() {
       : `${n} ${n === 1 ? "handout" : "handouts"} gekozen.`;
   }
   boxes.forEach((box) => box.addEventListener("change", update));
+  // Back to the catalogue: the browser ticks the boxes again after the script ran; count again.
+  window.addEventListener("pageshow", update);
   update();
 }
 
@@ -61,6 +168,7 @@ function setUpPersonalForm(form) {
   const counter = form.querySelector("[data-counter]");
   const result = form.parentElement.querySelector("[data-result]");
   const submit = form.querySelector('button[type="submit"]');
+  const keys = (form.dataset.keys || "").split(" ").filter(Boolean);
   let pdfUrl = null;
 
   function count() {
@@ -110,6 +218,7 @@ function setUpPersonalForm(form) {
         result.querySelector("[data-copied]").textContent = "";
         result.hidden = false;
         result.querySelector("[data-open]").focus();
+        printed(keys);
       } else if (type.startsWith("application/json")) {
         const body = await response.json();
         showErrors(body.errors || { form: body.message || "Dit lukte niet." });
@@ -122,6 +231,32 @@ function setUpPersonalForm(form) {
       submit.disabled = false;
       submit.textContent = "Maak PDF";
     }
+  });
+
+  // "Nieuwe patiënt": the next patient starts from an empty form (the therapist stays chosen).
+  function clear() {
+    form.querySelector("#naam").value = "";
+    note.value = "";
+    form.querySelector("#datum").value = form.dataset.today;
+    form.querySelectorAll('input[name="tip"]').forEach((tip) => { tip.checked = false; });
+    showErrors({});
+    count();
+    result.hidden = true;
+    result.querySelector("[data-record]").value = "";
+    result.querySelector("[data-copied]").textContent = "";
+    ["[data-open]", "[data-save]"].forEach((link) => result.querySelector(link).removeAttribute("href"));
+    if (pdfUrl) URL.revokeObjectURL(pdfUrl);
+    pdfUrl = null;
+  }
+  result.querySelector("[data-new-patient]").addEventListener("click", () => {
+    clear();
+    form.querySelector("#naam").focus();
+  });
+  // Back to this page from the browser's memory: no earlier patient's name or note on it.
+  window.addEventListener("pageshow", (event) => { if (event.persisted) clear(); });
+  // The handout printed as built counts as printed too (for "onlangs afgedrukt").
+  document.querySelectorAll('main a[href^="/pdf/"], main a[href^="/download/"]').forEach((link) => {
+    link.addEventListener("click", () => printed(keys));
   });
 
   const copy = result.querySelector("[data-copy]");
@@ -139,7 +274,7 @@ function setUpPersonalForm(form) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  setUpSearch();
+  setUpCatalogue();
   setUpSelection();
   document.querySelectorAll("form[data-personal]").forEach(setUpPersonalForm);
 });
