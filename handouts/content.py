@@ -65,9 +65,11 @@ def split_name(path: Path, out: Collector) -> tuple[str, str] | None:
     out.add(
         path,
         None,
-        f"file name '{shorten(path.name)}' is not a valid slug",
-        f"use lowercase letters, digits and single hyphens: rename it to '{suggestion}.md'"
-        f" (a translation: '{suggestion}.fr.md' or '{suggestion}.en.md')",
+        "file name '{name}' is not a valid slug",
+        "use lowercase letters, digits and single hyphens: rename it to '{suggestion}.md'"
+        " (a translation: '{suggestion}.fr.md' or '{suggestion}.en.md')",
+        name=shorten(path.name),
+        suggestion=suggestion,
     )
     return None
 

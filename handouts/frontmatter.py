@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .models import ERROR, WARNING, Problem, Severity
+from .models import ERROR, WARNING, Problem, Said, Severity
 from .paths import display
 
 # YAML errors found far from their cause (an unclosed quote, at the end of the text):
@@ -90,12 +90,19 @@ class Collector:
         self.problems: list[Problem] = []
 
     def add(
-        self, path: Path, line: int | None, message: str, hint: str = "", severity: Severity = ERROR
+        self,
+        path: Path,
+        line: int | None,
+        message: str,
+        hint: str = "",
+        severity: Severity = ERROR,
+        **params: object,
     ) -> None:
-        self.problems.append(Problem(display(path), line, message, hint, severity))
+        """A problem; with ``params``, ``message`` and ``hint`` are templates (``Problem.of``)."""
+        self.problems.append(Problem.of(display(path), line, message, hint, severity, **params))
 
-    def warn(self, path: Path, line: int | None, message: str, hint: str = "") -> None:
-        self.add(path, line, message, hint, WARNING)
+    def warn(self, path: Path, line: int | None, message: str, hint: str = "", **params: object) -> None:
+        self.add(path, line, message, hint, WARNING, **params)
 
     def has_errors(self, path: Path) -> bool:
         """The one rule of validity: a file with an error makes nothing."""
@@ -110,18 +117,15 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     for choice in sorted(choices, key=lambda c: c.rpartition("/")[0] != prefix):
         by_tail.setdefault(choice.rpartition("/")[2], choice)
     match = difflib.get_close_matches(tail, list(by_tail), n=1, cutoff=0.6)
-    return f"did you mean '{by_tail[match[0]]}'?" if match else ""
+    return Said("did you mean '{match}'?", match=by_tail[match[0]]) if match else ""
 
 
 def read_bytes(path: Path, out: Collector, limit: int = FILE_LIMIT) -> bytes | None:
     """A regular file's bytes; anything else (a pipe, a device, a dangling link) is reported."""
     if path.is_symlink() and not path.exists():
-        out.add(
-            path,
-            None,
-            f"a link to '{shorten(os.readlink(path))}', which does not exist",
-            "remove the link, or put the file it points to back",
-        )
+        gone = "a link to '{to}', which does not exist"
+        hint = "remove the link, or put the file it points to back"
+        out.add(path, None, gone, hint, to=shorten(os.readlink(path)))
         return None
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
@@ -136,12 +140,9 @@ def read_bytes(path: Path, out: Collector, limit: int = FILE_LIMIT) -> bytes | N
             )
             return None
         if info.st_size > limit:
-            out.add(
-                path,
-                None,
-                f"file too large ({info.st_size // 1000} kB; at most {limit // 1000} kB)",
-                "split the text, or make the image smaller",
-            )
+            big = "file too large ({kb} kB; at most {most} kB)"
+            hint = "split the text, or make the image smaller"
+            out.add(path, None, big, hint, kb=info.st_size // 1000, most=limit // 1000)
             return None
         with os.fdopen(fd, "rb", closefd=False) as handle:
             return handle.read(limit + 1)[:limit]
@@ -250,7 +251,7 @@ def compose_mapping(
             continue
         key = str(key_node.value)
         if key in lines:
-            out.add(path, line, f"field '{shorten(key)}' appears twice", "keep one of them")
+            out.add(path, line, "field '{field}' appears twice", "keep one of them", field=shorten(key))
             continue
         lines[key] = line
         try:
@@ -284,7 +285,7 @@ def _yaml_problem(exc: yaml.YAMLError, text: str, first_line: int) -> tuple[int,
         mark, problem = context_mark, f"{problem} {YAML_BEGINS[context]}"
     line = first_line + mark.line if mark is not None else first_line
     hint = "check the indentation and put quotes around text containing ': ' or '#'"
-    return line, f"invalid YAML: {shorten(problem, 120)}", hint
+    return line, Said("invalid YAML: {detail}", detail=shorten(problem, 120)), hint
 
 
 class BadValueError(Exception):
