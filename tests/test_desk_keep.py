@@ -205,9 +205,12 @@ def test_the_staff_page_shows_the_last_link_check(folder: Path) -> None:
     dead = linkcheck.LinkResult(address, "dead", 404, "https://www.example.be/weg", "404 Not Found")
     when = datetime.datetime(2026, 11, 30, 9, 15, tzinfo=datetime.UTC)
     linkcheck.save_report(folder / "dist", linkcheck.LinkReport(when, (dead,)))
-    shown = text_of(client.get("/inhoud").get_data(as_text=True))
+    html = client.get("/inhoud").get_data(as_text=True)
+    shown = text_of(html)
     assert re.search(r"Laatst nagekeken: 30-11-2026 \d\d:15", shown), shown
-    assert "https://www.example.be/weg answers 404 Not Found" in shown
+    assert "website https://www.example.be/weg antwoordt 404 Not Found" in shown, shown
+    assert "Tip: de pagina is weg of verhuisd: schrijf het nieuwe adres in 'website'" in shown
+    assert "(1 handout(s) met dit adres)" in shown and 'lang="en"' not in html
 
 
 # ---------------------------------------------------------------------------- problems as data

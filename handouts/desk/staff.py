@@ -62,6 +62,7 @@ def context(state: Desk, queued: bool) -> dict[str, Any]:
     """Everything the staff page shows."""
     failed = failed_rows(state)
     failed_keys = {row.key for row in failed}
+    links = last_report(state.out)
     return {
         "catalogue": state.catalogue,
         "entries": [e for e in state.catalogue.entries if e.key not in failed_keys],
@@ -71,6 +72,7 @@ def context(state: Desk, queued: bool) -> dict[str, Any]:
         "last": state.history[-1] if state.history else None,
         "building": state.building,
         "queued": queued,
-        "links": last_report(state.out),
+        "links": links,
+        "link_problems": [dutch(problem) for problem in links.problems] if links else [],
         "kept_note": kept_note,
     }
