@@ -293,6 +293,7 @@ def test_in_the_browser_a_broken_card_is_kept_and_inhoud_says_why(broken_server:
         page.screenshot(path=str(SHOTS / "desk-keep-catalogue.png"), full_page=True)
         card.locator(".entry-link").click()
         assert page.get_by_role("heading", name="Het glas water", level=1).is_visible()
+        page.screenshot(path=str(SHOTS / "desk-keep-item.png"), full_page=True)
         href = page.get_by_role("link", name="Afdrukken").get_attribute("href")
         response = page.request.get(broken_server.url + href)
         assert response.status == 200 and response.headers["content-type"] == "application/pdf"

@@ -243,7 +243,7 @@ def _form_errors(exc: FormError, template: str, **context: Any) -> Any:
 
 def _print(entries: list[Entry], personal: Personal) -> bytes:
     """The first handout personalised, the others as built, as one PDF. A handout whose text has
-    an error prints from its last good PDF: the personal block goes on the first that has none."""
+    an error prints from its last good PDF: the personal block goes on the first without one."""
     state = current_desk()
     content = state.catalogue.content
     assert content is not None
