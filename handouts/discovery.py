@@ -30,16 +30,14 @@ def split_name(path: Path, out: Collector) -> tuple[str, str] | None:
     if SLUG_RE.match(slug):
         return slug, lang
     suggestion = free_slug(path.parent, slug, lang)
-    translation = (
-        f" (a translation: '{suggestion}.fr.md' or '{suggestion}.en.md')" if lang == DEFAULT_LANG else ""
+    hint = (
+        "use lowercase letters, digits and single hyphens: rename it to '{suggestion}.md'"
+        " (a translation: '{suggestion}.fr.md' or '{suggestion}.en.md')"
+        if lang == DEFAULT_LANG
+        else "use lowercase letters, digits and single hyphens: rename it to '{suggestion}.{lang}.md'"
     )
-    name = f"{suggestion}.md" if lang == DEFAULT_LANG else f"{suggestion}.{lang}.md"
-    out.add(
-        path,
-        None,
-        f"file name {quoted(path.name)} is not a valid slug",
-        f"use lowercase letters, digits and single hyphens: rename it to '{name}'{translation}",
-    )
+    message = "file name {name} is not a valid slug"
+    out.add(path, None, message, hint, name=quoted(path.name), suggestion=suggestion, lang=lang)
     return None
 
 

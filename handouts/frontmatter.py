@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from .models import Said
 from .reading import ECHO_LIMIT as ECHO_LIMIT
 from .reading import FILE_LIMIT as FILE_LIMIT
 from .reading import Collector as Collector
@@ -76,7 +77,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     for choice in sorted(choices, key=lambda c: c.rpartition("/")[0] != prefix):
         by_tail.setdefault(choice.rpartition("/")[2], choice)
     match = difflib.get_close_matches(tail, list(by_tail), n=1, cutoff=0.6)
-    return f"did you mean '{by_tail[match[0]]}'?" if match else ""
+    return Said("did you mean '{match}'?", match=by_tail[match[0]]) if match else ""
 
 
 def split_front_matter(path: Path, text: str, out: Collector) -> Source | None:
@@ -179,7 +180,7 @@ def _fields(
             continue
         key = str(key_node.value)
         if key in lines:
-            out.add(path, line, f"field '{shorten(key)}' appears twice", "keep one of them")
+            out.add(path, line, "field '{field}' appears twice", "keep one of them", field=shorten(key))
             continue
         lines[key] = line
         try:
@@ -221,7 +222,7 @@ def _yaml_problem(exc: yaml.YAMLError, text: str, first_line: int) -> tuple[int,
         mark, problem = context_mark, f"{problem} {YAML_BEGINS[context]}"
     line = first_line + mark.line if mark is not None else first_line
     hint = "check the indentation and put quotes around text containing ': ' or '#'"
-    return line, f"invalid YAML: {shorten(problem, 120)}", hint
+    return line, Said("invalid YAML: {detail}", detail=shorten(problem, 120)), hint
 
 
 class BadValueError(Exception):

@@ -190,11 +190,14 @@ def missing_translations(content: Content) -> list[Problem]:
             translation = Output(output.kind, output.slug, lang).key
             if lang != DEFAULT_LANG and lang in used and translation not in content.sources:
                 problems.append(
-                    Problem(
+                    Problem.of(
                         display(path),
                         None,
-                        f"no {language_name(lang)} translation ({output.slug}.{lang}.md)",
+                        "no {language} translation ({file})",
                         severity=WARNING,
+                        language=language_name(lang),
+                        lang=lang,
+                        file=f"{output.slug}.{lang}.md",
                     )
                 )
     return problems

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from . import __version__
 from .frontmatter import Collector, parse_mapping, shorten, split_front_matter
-from .models import BOOKLET, Article, Content, Output, Problem
+from .models import BOOKLET, Article, Content, Output, Problem, Said
 from .paths import display
 
 RESULT_FILE = ".links.json"  # in the output folder: the last check, for the desk
@@ -64,7 +64,8 @@ class LinkResult:
             return None
         a = self.address
         message, hint = _explain(self)
-        return Problem(a.file, a.line, f"{a.field} {a.url} {message}", hint, "warning")
+        template = "{field} {url} " + message.template
+        return Problem.of(a.file, a.line, template, hint, "warning", url=a.url, **message.params)
 
 
 @dataclass(frozen=True)
@@ -245,33 +246,35 @@ def _connect_reason(exc: BaseException) -> str:
     return shorten(text, 100)
 
 
-def _explain(result: LinkResult) -> tuple[str, str]:
-    """The warning's message (after "field url") and its hint."""
+def _explain(result: LinkResult) -> tuple[Said, Said]:
+    """The warning's message (after "field url") and its hint, as templates with their values."""
     a, final = result.address, result.final_url
-    printed = f"{len(a.used_by)} handout(s) print it" if a.used_by else "it is printed"
+    values: dict[str, object] = {"field": a.field, "final": final, "reason": result.reason}
+    values["count"] = len(a.used_by)
+    printed = " ({count} handout(s) print it)" if a.used_by else " (it is printed)"
     if result.state == "dead":
-        via = f" (after a redirect to {final})" if final and final.rstrip("/") != a.url.rstrip("/") else ""
+        via = " (after a redirect to {final})" if final and final.rstrip("/") != a.url.rstrip("/") else ""
         if (result.code or 0) >= 500:
-            return f"answers {result.reason}{via}", (
-                f"the site has an error; try again later and tell its webmaster if it stays ({printed})"
+            hint = "the site has an error; try again later and tell its webmaster if it stays"
+        else:
+            hint = (
+                "the page is gone or moved: write its new address in '{field}', or ask the webmaster"
+                " to restore it"
             )
-        return f"answers {result.reason}{via}", (
-            f"the page is gone or moved: write its new address in '{a.field}', or ask the webmaster"
-            f" to restore it ({printed})"
-        )
+        return Said("answers {reason}" + via, **values), Said(hint + printed, **values)
     if result.state == "unreachable":
-        return f"cannot be reached: {result.reason}", (
+        message = "cannot be reached: {reason}"
+        hint = (
             "check the address for typos and open it in a browser; if it works there, run"
-            f" 'check --links' again later ({printed})"
+            " 'check --links' again later"
         )
-    if _elsewhere(a.url, final):
-        return f"redirects to another site: {final}", (
-            f"a QR code should lead straight to its page: if {final} is right, write it in"
-            f" '{a.field}' ({printed})"
-        )
-    return f"redirects to the home page {final}: the page is probably gone", (
-        f"find the page's new address and write it in '{a.field}' ({printed})"
-    )
+    elif _elsewhere(a.url, final):
+        message = "redirects to another site: {final}"
+        hint = "a QR code should lead straight to its page: if {final} is right, write it in '{field}'"
+    else:
+        message = "redirects to the home page {final}: the page is probably gone"
+        hint = "find the page's new address and write it in '{field}'"
+    return Said(message, **values), Said(hint + printed, **values)
 
 
 # ---------------------------------------------------------------------------- the last result

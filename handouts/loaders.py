@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from .frontmatter import Collector, compose_mapping, did_you_mean, read_text, shorten
-from .models import DEFAULT_LANG, Booklet, Output, Section, booklet_file
+from .models import DEFAULT_LANG, Booklet, Output, Said, Section, booklet_file
 from .schema import BOOKLET, SECTION, Fields, read
 
 ITEM_HINT = "write each item on its own line: '- metaphors/glas-water'"
@@ -104,8 +104,9 @@ class _BookletReader:
 
     def refuse(self, key: str, original: str, line: int) -> None:
         """Report why an item listed in the booklet cannot be in it."""
+        message: str
         if key in self.known:  # without it the booklet would be silently incomplete
-            message = f"'{key}' has errors, so the booklet is not built"
+            message = Said("'{item}' has errors, so the booklet is not built", item=key)
             hint = "fix the errors reported for that file; until then the last good booklet is kept"
         elif original in self.known:
             from .i18n import language_name  # Babel, only for this message
@@ -114,7 +115,7 @@ class _BookletReader:
             message = f"'{original}' has no {language_name(self.lang)} translation"
             hint = f"add content/{wanted.kind}/{wanted.slug}.{self.lang}.md, or leave the item out"
         else:
-            message = f"unknown item '{shorten(key)}'"
+            message = Said("unknown item '{item}'", item=shorten(key))
             hint = did_you_mean(key, self.known) or "write items as metaphors/<slug> or articles/<slug>"
         self.out.add(self.path, line, message, hint)
 

@@ -47,6 +47,26 @@ class UsageError(Exception):
     """Wrong command-line use (exit status 2): an unknown item, an output folder inside content/."""
 
 
+def fill(template: str, params: dict[str, object]) -> str:
+    """``template`` with each ``{name}`` replaced by its value (other braces stay as they are)."""
+    for name, value in params.items():
+        template = template.replace("{" + name + "}", str(value))
+    return template
+
+
+class Said(str):
+    """A message that keeps its template and values: ``Said("image '{image}' not found",
+    image="a.svg")`` is the string "image 'a.svg' not found", and ``Problem.of`` keeps the rest."""
+
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, template: str, **params: object) -> Said:
+        said = super().__new__(cls, fill(template, params))
+        said.template, said.params = template, params
+        return said
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One content problem, printed compiler style: ``path:line: error: message``."""
@@ -56,6 +76,31 @@ class Problem:
     message: str
     hint: str = ""
     severity: Severity = ERROR
+    # The message as data, for the desk's Dutch: the English templates and their values
+    # (``Problem.of``); empty for a message made as a finished sentence.
+    template: str = field(default="", compare=False, repr=False)
+    hint_template: str = field(default="", compare=False, repr=False)
+    params: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+
+    @classmethod
+    def of(
+        cls,
+        path: str,
+        line: int | None,
+        template: str,
+        hint: str = "",
+        severity: Severity = ERROR,
+        **params: object,
+    ) -> Problem:
+        """A problem whose message and hint are templates ("unknown field '{field}'") with
+        ``params``: rendered in English here, in Dutch on the desk (``handouts.dutch``)."""
+        for said in (template, hint):  # a reason or hint found elsewhere, as data
+            if isinstance(said, Said):
+                params = {**said.params, **params}
+        template = template.template if isinstance(template, Said) else template
+        hint = hint.template if isinstance(hint, Said) else hint
+        values = tuple((name, str(value)) for name, value in params.items())
+        return cls(path, line, fill(template, params), fill(hint, params), severity, template, hint, values)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path

@@ -205,15 +205,7 @@ def _render(job: RenderJob) -> RenderResult:
         overflow = 0.0
         if job.max_pages is not None and pages > job.max_pages:
             overflow = _overflow_mm(document)
-            problems.append(
-                Problem(
-                    display(job.source),
-                    None,
-                    f"does not fit on {job.max_pages} page: it needs {pages} pages "
-                    f"(about {overflow:.0f} mm too long)",
-                    "shorten the text, or use a smaller illustration",
-                )
-            )
+            problems.append(_too_long(job, pages, overflow))
         if job.notes_html is not None and pages % 4:
             # Pad to a multiple of 4 with notes pages, before the back cover: earlier page
             # numbers (and so the table of contents) do not move.
@@ -240,6 +232,18 @@ def _render(job: RenderJob) -> RenderResult:
     finally:
         logger.removeHandler(collect)
         logger.propagate = previous
+
+
+def _too_long(job: RenderJob, pages: int, overflow: float) -> Problem:
+    return Problem.of(
+        display(job.source),
+        None,
+        "does not fit on {most} page: it needs {pages} pages (about {mm} mm too long)",
+        "shorten the text, or use a smaller illustration",
+        most=job.max_pages,
+        pages=pages,
+        mm=f"{overflow:.0f}",
+    )
 
 
 def _attachment_problems(job: RenderJob, refused: list[str]) -> list[Problem]:

@@ -49,12 +49,19 @@ class Collector:
         self.problems: list[Problem] = []
 
     def add(
-        self, path: Path, line: int | None, message: str, hint: str = "", severity: Severity = ERROR
+        self,
+        path: Path,
+        line: int | None,
+        message: str,
+        hint: str = "",
+        severity: Severity = ERROR,
+        **params: object,
     ) -> None:
-        self.problems.append(Problem(display(path), line, message, hint, severity))
+        """A problem; with ``params``, ``message`` and ``hint`` are templates (``Problem.of``)."""
+        self.problems.append(Problem.of(display(path), line, message, hint, severity, **params))
 
-    def warn(self, path: Path, line: int | None, message: str, hint: str = "") -> None:
-        self.add(path, line, message, hint, WARNING)
+    def warn(self, path: Path, line: int | None, message: str, hint: str = "", **params: object) -> None:
+        self.add(path, line, message, hint, WARNING, **params)
 
     def has_errors(self, path: Path) -> bool:
         """The one rule of validity: a file with an error makes nothing."""
@@ -114,12 +121,9 @@ def read_bytes(path: Path, out: Collector, limit: int = FILE_LIMIT) -> bytes | N
             )
             return None
         if info.st_size > limit:
-            out.add(
-                path,
-                None,
-                f"file too large ({info.st_size // 1000} kB; at most {limit // 1000} kB)",
-                "split the text, or make the image smaller",
-            )
+            big = "file too large ({kb} kB; at most {most} kB)"
+            hint = "split the text, or make the image smaller"
+            out.add(path, None, big, hint, kb=info.st_size // 1000, most=limit // 1000)
             return None
         with os.fdopen(fd, "rb", closefd=False) as handle:
             return handle.read(limit + 1)[:limit]

@@ -155,8 +155,8 @@ def review_problems(content: Content, today: datetime.date | None = None) -> lis
         path = display(item.path)
         line = _field_line(item.text, "reviewed") or 1
 
-        def warn(line: int, message: str, hint: str, path: str = path) -> None:
-            problems.append(Problem(path, line, message, hint, severity=WARNING))
+        def warn(line: int, message: str, hint: str, path: str = path, **params: object) -> None:
+            problems.append(Problem.of(path, line, message, hint, WARNING, **params))
 
         if review.state == "never":
             warn(
@@ -168,21 +168,24 @@ def review_problems(content: Content, today: datetime.date | None = None) -> lis
             )
             continue
         if review.state == "overdue":
+            assert review.date is not None
             warn(
                 line,
-                f"review overdue: {str(review).removeprefix('overdue: ')}, more than {months} months ago",
+                "review overdue: reviewed on {date} by {by}, more than {months} months ago"
+                if review.by
+                else "review overdue: reviewed on {date}, more than {months} months ago",
                 "have a therapist read the printed handout again, then update 'reviewed:' and 'reviewed_by:'",
+                date=review.date.isoformat(),
+                by=review.by,
+                months=months,
             )
         if not item.reviewed_by:
             warn(
                 line, "'reviewed' without 'reviewed_by'", "add 'reviewed_by: NAME': the therapist who read it"
             )
         if review.date and review.date > today:
-            warn(
-                line,
-                f"review date {review.date.isoformat()} is in the future",
-                "write the date of the reading",
-            )
+            future = "review date {date} is in the future"
+            warn(line, future, "write the date of the reading", date=review.date)
     return problems
 
 

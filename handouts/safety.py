@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlparse
 
 from .frontmatter import Collector, Source, control_char, shorten
 from .images import image_problem
+from .models import Said
 
 # What the Markdown of a handout renders to, and the few tags staff may add by hand.
 ALLOWED_TAGS = frozenset(
@@ -248,14 +249,15 @@ def _link_problem(href: str) -> str | None:
         parsed = urlparse(href)
         parsed.port  # noqa: B018 (raises ValueError for a port that is not a number)
     except ValueError:
-        return f"the link '{shown}' is not a valid web address"
+        return Said("the link '{link}' is not a valid web address", link=shown)
     if parsed.scheme.lower() in WEB_SCHEMES:
         if parsed.scheme.lower() in ("http", "https") and not parsed.netloc:
-            return f"the link '{shown}' has no site name"
+            return Said("the link '{link}' has no site name", link=shown)
         return None
     if not parsed.scheme:
-        return f"the link '{shown}' points to a file, not to a web page"
-    return f"the link '{shown}' uses '{shorten(parsed.scheme, 20)}:', which is not a web address"
+        return Said("the link '{link}' points to a file, not to a web page", link=shown)
+    scheme = shorten(parsed.scheme, 20)
+    return Said("the link '{link}' uses '{scheme}:', which is not a web address", link=shown, scheme=scheme)
 
 
 class _BodyScan(HTMLParser):
@@ -313,7 +315,8 @@ def resolve_local(base: Path, ref: str, root: Path) -> Path | str:
     except ValueError:
         return f"image '{shown}' is not a valid address"
     if parsed.scheme in ("http", "https"):
-        return f"image '{shown}' is on the internet; rendering is offline and cannot fetch it"
+        online = "image '{image}' is on the internet; rendering is offline and cannot fetch it"
+        return Said(online, image=shown)
     if parsed.scheme == "data":
         return f"image '{shorten(ref, 30)}' is embedded as data; save it as a file in content/images/"
     if parsed.scheme:
@@ -326,9 +329,9 @@ def resolve_local(base: Path, ref: str, root: Path) -> Path | str:
     try:
         target = (base / relative).resolve()
         if not target.is_relative_to(root.resolve()):
-            return f"image '{shown}' is outside the content folder"
+            return Said("image '{image}' is outside the content folder", image=shown)
         if not target.is_file():
-            return f"image '{shown}' not found"
+            return Said("image '{image}' not found", image=shown)
         info = target.stat()
     except RuntimeError:  # Python 3.11's word for a link loop
         return f"image '{shown}' is a link that leads back to itself (a loop)"

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 from .frontmatter import Collector, did_you_mean, shorten, show
-from .models import DEFAULT_REVIEW_MONTHS, Article, Booklet, Metaphor, Practice, Section
+from .models import DEFAULT_REVIEW_MONTHS, ERROR, Article, Booklet, Metaphor, Practice, Said, Section
 from .qr import BOX_MM, MIN_MODULE_MM, URL_LIMIT
 
 FieldType = Literal["text", "url", "date", "integer", "words", "sentences", "file", "sections", "items"]
@@ -196,11 +196,9 @@ class Fields:
         names = schema.names
         for key in lines:
             if key not in names:
-                self.error(
-                    key,
-                    f"unknown field '{shorten(key)}'",
-                    did_you_mean(key, names) or f"allowed fields: {', '.join(names)}",
-                )
+                allowed = Said("allowed fields: {allowed}", allowed=", ".join(names))
+                hint = did_you_mean(key, names) or allowed
+                self.error(key, "unknown field '{field}'", hint, field=shorten(key))
         for spec in schema.fields:
             key = spec.name
             if spec.required and key not in values and key not in lines:  # in lines: already reported
@@ -208,8 +206,9 @@ class Fields:
                 out.add(
                     path,
                     line,
-                    f"missing required field '{key}'",
-                    f"add a line '{key}: ...' to the front matter",
+                    "missing required field '{field}'",
+                    "add a line '{field}: ...' to the front matter",
+                    field=key,
                 )
 
     def read(self, spec: FieldSpec) -> Any:
@@ -225,15 +224,15 @@ class Fields:
         }
         return readers[spec.type](spec.name) if spec.type in readers else None
 
-    def error(self, key: str, message: str, hint: str = "") -> None:
+    def error(self, key: str, message: str, hint: str = "", **params: object) -> None:
         self.ok = False
-        self.out.add(self.path, self.lines.get(key, self.line), message, hint)
+        self.out.add(self.path, self.lines.get(key, self.line), message, hint, ERROR, **params)
 
     def text(self, key: str) -> str | None:
         value = self.values.get(key)
         if value is None:
             if key in self.values:
-                self.error(key, f"'{key}' is empty")
+                self.error(key, "'{field}' is empty", field=key)
             return None
         if isinstance(value, (dict, list)):
             kind = "a list" if isinstance(value, list) else "a group of fields"
@@ -246,7 +245,7 @@ class Fields:
             return None
         result = str(value).strip()
         if not result:
-            self.error(key, f"'{key}' is empty")
+            self.error(key, "'{field}' is empty", field=key)
             return None
         return result
 
@@ -257,7 +256,8 @@ class Fields:
         try:
             return datetime.date.fromisoformat(value)
         except ValueError:
-            self.error(key, f"'{key}' is not a valid date: '{shorten(value)}'", "write it as YYYY-MM-DD")
+            message = "'{field}' is not a valid date: '{value}'"
+            self.error(key, message, "write it as YYYY-MM-DD", field=key, value=shorten(value))
             return None
 
     def url(self, key: str) -> str | None:
@@ -277,8 +277,10 @@ class Fields:
         if parsed.scheme not in ("http", "https") or not parsed.netloc or any(c.isspace() for c in value):
             self.error(
                 key,
-                f"'{key}' is not a web address: '{shorten(value)}'",
+                "'{field}' is not a web address: '{value}'",
                 "write a full address starting with https://, without spaces",
+                field=key,
+                value=shorten(value),
             )
             return None
         size = len(value.encode())

@@ -675,14 +675,14 @@ def test_staff_page_shows_a_broken_file_and_rebuilds(tmp_path: Path, page: Any) 
         assert problems.count() >= 1
         shown = page.locator(".problems").inner_text()
         assert re.search(r"metaphors/glas\.md:2\nFOUT\n.*'titel'", shown), shown  # file:line, error, message
-        assert "did you mean 'title'" in shown  # the hint
+        assert "bedoel je 'title'?" in shown  # the hint, in Dutch
         rows = page.locator("section[aria-labelledby=nagekeken] tbody tr").all_inner_texts()
         old_row = next(row for row in rows if row.startswith("Oké zijn met rust"))
         assert "15-01-2020" in old_row and "nakijken (sinds 15-01-2022)" in old_row, rows  # review status
         assert "in orde tot" in next(row for row in rows if row.startswith("Rustig opbouwen")), rows
         assert re.search(r"\t\d+", old_row), rows  # its reading ease
         page.screenshot(path="/tmp/desk-staff.png", full_page=True)
-        # The broken card is not in the catalogue; the others are.
+        # The broken card was never built: it is not in the catalogue; the others are.
         page.goto(running.url + "/")
         assert page.locator(".grid .entry-title").all_inner_texts() == [
             "Oké zijn met rust",

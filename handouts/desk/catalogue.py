@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..content import load
@@ -28,6 +28,7 @@ from ..models import (
     Summary,
 )
 from ..report import ItemReport, Review, make_report
+from .kept import broken_keys, last_good, made, outdated
 from .thumbs import thumbnails
 
 KIND_LABELS = {METAPHORS: "Kaart", ARTICLES: "Artikel", BOOKLET: "Boekje"}
@@ -63,6 +64,10 @@ class Entry:
     reading_ease: float | None = None  # Flesch-Douma, from the plain-language report
     misses: tuple[str, ...] = ()  # the plain-language targets a card misses, in Dutch
     translations: tuple[tuple[str, str], ...] = ()  # (language in Dutch, PDF path): print as is
+    # Set when the PDF is not made from today's text (it has an error, or did not render):
+    # when the last good PDF was made. Shown to the staff on the desk, never on the page.
+    kept: datetime.datetime | None = None
+    broken: bool = False  # its text has an error: it prints as built, without a personal block
 
     @property
     def pdf(self) -> str:
@@ -125,6 +130,7 @@ def make(content_dir: Path, out: Path) -> Catalogue:
         for item in items
         if (out / f"{item.key}.pdf").is_file()
     }
+    entries = _keep_last_good(entries, data, out, files)
     booklet = _booklet_entry(data, out, files)
     return Catalogue(
         content=data,
@@ -169,20 +175,68 @@ def _item_entry(item: Metaphor | Article, report: ItemReport, out: Path, files: 
     )
 
 
+def _keep_last_good(entries: dict[str, Entry], data: Content, out: Path, files: set[str]) -> dict[str, Entry]:
+    """``entries`` with the date of the last good PDF where it is older than the text, and an
+    entry from its last good PDF for each handout whose text has an error today."""
+    old = outdated(out)
+    kept = {key: replace(e, kept=made(out / e.pdf)) if old(key) else e for key, e in entries.items()}
+    for key in broken_keys(data, out):
+        kept[key] = _broken_entry(key, out, files)
+    return kept
+
+
+def _broken_entry(key: str, out: Path, files: set[str]) -> Entry:
+    """A handout whose text has an error, as its last good PDF shows it."""
+    output = Output.parse(key)
+    good = last_good(out / f"{key}.pdf", output.slug)
+    translations = tuple(
+        (LANGUAGE_NAMES.get(lang, lang), pdf)
+        for lang in sorted(LANGUAGE_NAMES)
+        if (pdf := Output(output.kind, output.slug, lang).files[0]) and (out / pdf).is_file()
+    )
+    files.update(pdf for _, pdf in translations)
+    label = KIND_LABELS[output.kind]
+    return Entry(
+        key=key,
+        kind=output.kind,
+        title=good.title,
+        summary=good.summary,
+        tags=good.tags,
+        search=_search_text(good.title, good.summary, " ".join(good.tags), label, good.text),
+        thumbs=_pages(out, f"{key}.pdf", files),
+        translations=translations,
+        kept=good.made,
+        broken=True,
+    )
+
+
 def _booklet_entry(data: Content, out: Path, files: set[str]) -> Entry | None:
-    """The booklet, when it is configured and all its PDFs are built."""
+    """The booklet, when all its PDFs are built: from its last good PDF when booklet.yml (or an
+    item in it) has an error today."""
     booklet_files = Output(BOOKLET).files
-    if data.booklet is None or not all((out / name).is_file() for name in booklet_files):
+    if not all((out / name).is_file() for name in booklet_files):
         return None
+    if data.booklet is None and not (data.root / "booklet.yml").is_file():
+        return None  # no booklet any more
     files.update(booklet_files)
+    thumbs = _pages(out, "booklet.pdf", files)
+    kept: datetime.datetime | None
+    if data.booklet is None:
+        good = last_good(out / "booklet.pdf", "Boekje")
+        title, summary, kept = good.title, good.summary, good.made
+    else:
+        title, summary = data.booklet.title, data.booklet.subtitle or ""
+        kept = made(out / "booklet.pdf") if outdated(out)("booklet") else None
     return Entry(
         key="booklet",
         kind=BOOKLET,
-        title=data.booklet.title,
-        summary=data.booklet.subtitle or "",
+        title=title,
+        summary=summary,
         tags=(),
-        search=_search_text(data.booklet.title, data.booklet.subtitle or "", "boekje"),
-        thumbs=_pages(out, "booklet.pdf", files),
+        search=_search_text(title, summary, "boekje"),
+        thumbs=thumbs,
+        kept=kept,
+        broken=data.booklet is None,
     )
 
 

@@ -11,10 +11,10 @@ import hashlib
 import io
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..html import long_date
-from ..models import Content, Item, Metaphor, Personal, Practice
+from ..models import Content, Metaphor, Personal, Practice
 
 if TYPE_CHECKING:
     from ..pdf import RenderJob
@@ -31,9 +31,18 @@ def therapists(practice: Practice | None) -> tuple[str, ...]:
     return practice.therapists if practice else ()
 
 
-def record_line(items: Sequence[Item], personal: Personal) -> str:
+class Handed(Protocol):
+    """What the record line names of a handout: an item, or the desk's entry of a broken one."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+
+
+def record_line(items: Sequence[Handed], personal: Personal) -> str:
     """The line for the patient file: what was handed out, when, by whom. Never the patient's name."""
-    parts = [f"{item.title} (versie {item.version})" for item in items]
+    parts = [f"{item.title} (versie {item.version})" if item.version else item.title for item in items]
     parts.append(long_date(personal.date))
     if personal.therapist:
         parts.append(personal.therapist)

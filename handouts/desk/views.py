@@ -17,6 +17,8 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
+    get_flashed_messages,
     jsonify,
     redirect,
     render_template,
@@ -27,6 +29,7 @@ from flask import (
 )
 
 from ..models import Metaphor
+from . import staff as staff_page
 from .catalogue import Entry
 from .forms import AccessForm, PersonalForm, RebuildForm, SeveralForm
 from .personal import NAME_MAX, NOTE_MAX, Personal, cut_advice, job, merge, record_line, therapists
@@ -35,6 +38,11 @@ from .state import current_desk
 
 ACCESS_CODE = "DESK_ACCESS_CODE"  # app.config: the practice's access code, or None
 MAX_SEVERAL = 20  # handouts printed together at most
+QUEUED = "opnieuw"  # the flash category: a rebuild was asked for
+NOT_PERSONAL = (
+    "Deze handout kan nu niet persoonlijk gemaakt worden: de tekst heeft een fout. "
+    "Druk de laatste goede versie af, zonder persoonlijk blok."
+)
 log = logging.getLogger("handouts.desk")
 desk = Blueprint("desk", __name__)
 
@@ -118,15 +126,8 @@ def booklet() -> Any:
 
 @desk.get("/inhoud")
 def staff() -> Any:
-    state = current_desk()
-    return render_template(
-        "staff.html",
-        catalogue=state.catalogue,
-        history=list(reversed(state.history)),
-        last=state.history[-1] if state.history else None,
-        building=state.building,
-        queued=request.args.get("opnieuw") == "1",
-    )
+    queued = bool(get_flashed_messages(category_filter=[QUEUED]))  # once, after the button
+    return render_template("staff.html", **staff_page.context(current_desk(), queued))
 
 
 @desk.post("/inhoud/opnieuw")
@@ -136,7 +137,8 @@ def rebuild() -> Any:
     state = current_desk()
     state.reason = "knop Opnieuw bouwen"
     state.request_rebuild()
-    return redirect(url_for("desk.staff", opnieuw=1), code=303)
+    flash("Opnieuw bouwen is gevraagd.", QUEUED)
+    return redirect(url_for("desk.staff"), code=303)  # post, redirect, get: a reload asks nothing
 
 
 # ---------------------------------------------------------------------------- files: only these
@@ -192,9 +194,10 @@ def _chosen(keys: list[str]) -> list[Entry]:
 
 
 def _items(entries: list[Entry]) -> list[Any]:
+    """The items handed out, for the record line (one whose text has an error: as listed)."""
     content = current_desk().catalogue.content
     assert content is not None
-    return [content.item(e.key) for e in entries]
+    return [content.item(e.key) or e for e in entries]
 
 
 def _therapists() -> tuple[str, ...]:
@@ -245,11 +248,15 @@ def _form_errors(exc: FormError, template: str, **context: Any) -> Any:
 
 
 def _print(entries: list[Entry], personal: Personal) -> bytes:
-    """The first handout personalised, the others as built, as one PDF."""
+    """The first handout personalised, the others as built, as one PDF. A handout whose text has
+    an error prints from its last good PDF: the personal block goes on the first without one."""
     state = current_desk()
     content = state.catalogue.content
     assert content is not None
-    first = entries[0]
+    personal_ones = [e for e in entries if not e.broken]
+    if not personal_ones:
+        raise FormError({"form": NOT_PERSONAL})
+    first = personal_ones[0]
     result = state.render(job(first.key, content, personal))
     if result.outputs is None:
         if result.pages > 1 and isinstance(content.item(first.key), Metaphor):
@@ -258,8 +265,8 @@ def _print(entries: list[Entry], personal: Personal) -> bytes:
         raise FormError(
             {"form": "Deze handout kon niet gemaakt worden. Vraag het na bij wie de inhoud beheert."}
         )
-    pdfs = [result.outputs[0][1]]
-    pdfs += [(state.out / e.pdf).read_bytes() for e in entries[1:]]
+    made = result.outputs[0][1]
+    pdfs = [made if e is first else (state.out / e.pdf).read_bytes() for e in entries]
     if len(pdfs) == 1:
         return pdfs[0]
     return merge(pdfs, f"Handouts - {state.practice_name}")
