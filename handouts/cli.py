@@ -66,12 +66,22 @@ def _parser() -> argparse.ArgumentParser:
     _common(serve)
     serve.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output folder")
     serve.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N", help="worker processes")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; 0.0.0.0: all)"
+    )
     serve.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0: any free port)")
     serve.add_argument(
         "--access-code",
         metavar="CODE",
-        help="required for a --host other than this computer (or $HANDOUTS_ACCESS_CODE)",
+        help="required for a --host other than this computer, at least 12 characters; better set "
+        "$HANDOUTS_ACCESS_CODE: an option shows in the process list (ps) of every user",
+    )
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="one more host name the browsers use for the desk (repeatable); other names get 400",
     )
     printcmd.add_commands(commands)
     init = commands.add_parser("init", help="make a new content folder for a practice")
@@ -211,6 +221,7 @@ def _serve(options: argparse.Namespace) -> int:
         options.host,
         options.port,
         options.access_code,
+        options.allow_host,
     )
 
 

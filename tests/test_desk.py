@@ -631,7 +631,7 @@ def test_a_port_in_use_is_said_before_anything_is_built(tmp_path: Path) -> None:
 
 def test_the_access_code_is_asked_once_per_browser(tmp_path: Path, page: Any) -> None:
     content = make_content(tmp_path / "content")
-    running = Server(content, tmp_path / "dist", env={"HANDOUTS_ACCESS_CODE": "kine-2026"})
+    running = Server(content, tmp_path / "dist", env={"HANDOUTS_ACCESS_CODE": "kine-2026-praktijk"})
     try:
         status, _, _ = get(running.url + "/pdf/metaphors/glas.pdf")
         assert status == 200  # urllib follows the redirect to the access page ...
@@ -640,7 +640,7 @@ def test_the_access_code_is_asked_once_per_browser(tmp_path: Path, page: Any) ->
         page.get_by_label("Toegangscode").fill("fout")
         page.get_by_role("button", name="Binnen").click()
         assert page.get_by_text("Deze toegangscode klopt niet").is_visible()
-        page.get_by_label("Toegangscode").fill("kine-2026")
+        page.get_by_label("Toegangscode").fill("kine-2026-praktijk")
         page.get_by_role("button", name="Binnen").click()
         page.wait_for_url("**/handout/metaphors/glas")
         cookie = next(c for c in page.context.cookies() if c["name"] == "desk")

@@ -150,8 +150,8 @@ def test_a_booklet_with_an_error_keeps_its_last_good_booklet(folder: Path) -> No
     shown = text_of(shown_page.get_data(as_text=True))
     assert "Testboekje" in shown and MARK.search(shown), shown
     assert fetch(client, "/pdf/booklet-print.pdf").data == good_pdf
-    page = client.get("/").get_data(as_text=True)
-    banner = text_of(page.split('id="boekje-titel"')[1].split('class="grid"')[0])
+    home = client.get("/").get_data(as_text=True)
+    banner = text_of(home.split('id="boekje-titel"')[1].split('class="grid"')[0])
     assert "Boekje afdrukken" in banner and MARK.search(banner), banner
 
 

@@ -1,7 +1,8 @@
 """``create_app``: the desk's Flask application over one ``Desk`` (its state).
 
-The app adds what holds for every page to the views (views.py): the access code, the security
-headers, and errors as a Dutch page (or JSON for the page's script).
+The app adds what holds for every page to the views (views.py): the host names it answers, the
+access code (with its lockout, guard.py), the security headers, and errors as a Dutch page (or
+JSON for the page's script).
 
 Privacy: a patient's name and note come in by POST, go into the HTML of one render job and
 out as the PDF of that response (``Cache-Control: no-store``). They are never written to disk,
@@ -12,6 +13,7 @@ log; an unexpected error logs its type and the route only.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, redirect, render_template, request, session, url_for
@@ -19,6 +21,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from ..paths import DESK_STATIC, DESK_TEMPLATES
+from .guard import ATTEMPTS, HOSTS, LOOPBACK_NAMES, Attempts, check_host, host_name
 from .state import EXTENSION, Desk, current_desk
 from .views import ACCESS_CODE, desk, log, wants_json
 
@@ -36,8 +39,11 @@ OTHER_ERROR = ("Ongeldige vraag", "Deze vraag kan de desk niet beantwoorden.")
 EXPIRED = "Deze pagina was verlopen of kwam niet van de desk. Laad de pagina opnieuw en probeer nog eens."
 
 
-def create_app(state: Desk, access_code: str | None = None) -> Flask:
-    """The desk over ``state``; with ``access_code``, a browser gives it once before anything else."""
+def create_app(state: Desk, access_code: str | None = None, hosts: Collection[str] = LOOPBACK_NAMES) -> Flask:
+    """The desk over ``state``; with ``access_code``, a browser gives it once before anything else.
+
+    ``hosts``: the host names it answers (guard.allowed_hosts); any other ``Host`` gets 400.
+    """
     app = Flask(__name__, template_folder=str(DESK_TEMPLATES), static_folder=str(DESK_STATIC))
     app.config.update(
         SECRET_KEY=secrets.token_bytes(32),  # new at every start: sessions end with the server
@@ -50,8 +56,11 @@ def create_app(state: Desk, access_code: str | None = None) -> Flask:
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.config[ACCESS_CODE] = access_code
+    app.config[HOSTS] = frozenset(filter(None, map(host_name, hosts)))
     app.extensions[EXTENSION] = state
+    app.extensions[ATTEMPTS] = Attempts()
     app.jinja_env.autoescape = True
+    app.before_request(check_host)  # first: a page for another site's name is never answered
     CSRFProtect(app)
     app.register_blueprint(desk)
     app.context_processor(common)

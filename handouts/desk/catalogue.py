@@ -28,6 +28,7 @@ from ..models import (
     Summary,
 )
 from ..report import ItemReport, Review, make_report
+from .guard import inside
 from .kept import broken_keys, last_good, made, outdated
 from .thumbs import thumbnails
 
@@ -128,7 +129,7 @@ def make(content_dir: Path, out: Path) -> Catalogue:
     entries = {
         item.key: _item_entry(item, reports[item.key], out, files)
         for item in items
-        if (out / f"{item.key}.pdf").is_file()
+        if inside(out, f"{item.key}.pdf") is not None
     }
     entries = _keep_last_good(entries, data, out, files)
     booklet = _booklet_entry(data, out, files)
@@ -155,7 +156,7 @@ def _item_entry(item: Metaphor | Article, report: ItemReport, out: Path, files: 
     translations = tuple(
         (LANGUAGE_NAMES.get(lang, lang), pdf)
         for lang in sorted(LANGUAGE_NAMES)
-        if (pdf := Output(item.kind, item.slug, lang).files[0]) and (out / pdf).is_file()
+        if (pdf := Output(item.kind, item.slug, lang).files[0]) and inside(out, pdf) is not None
     )
     files.update(pdf for _, pdf in translations)
     return Entry(
@@ -192,7 +193,7 @@ def _broken_entry(key: str, out: Path, files: set[str]) -> Entry:
     translations = tuple(
         (LANGUAGE_NAMES.get(lang, lang), pdf)
         for lang in sorted(LANGUAGE_NAMES)
-        if (pdf := Output(output.kind, output.slug, lang).files[0]) and (out / pdf).is_file()
+        if (pdf := Output(output.kind, output.slug, lang).files[0]) and inside(out, pdf) is not None
     )
     files.update(pdf for _, pdf in translations)
     label = KIND_LABELS[output.kind]
@@ -214,7 +215,7 @@ def _booklet_entry(data: Content, out: Path, files: set[str]) -> Entry | None:
     """The booklet, when all its PDFs are built: from its last good PDF when booklet.yml (or an
     item in it) has an error today."""
     booklet_files = Output(BOOKLET).files
-    if not all((out / name).is_file() for name in booklet_files):
+    if not all(inside(out, name) is not None for name in booklet_files):
         return None
     if data.booklet is None and not (data.root / "booklet.yml").is_file():
         return None  # no booklet any more

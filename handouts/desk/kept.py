@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..incremental import read_manifest
 from ..models import DEFAULT_LANG, Content, Output
+from .guard import inside
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def broken_keys(data: Content, out: Path) -> list[str]:
             output = Output.parse(key)
         except ValueError:
             continue
-        if output.lang == DEFAULT_LANG and output.kind != "booklet" and (out / f"{key}.pdf").is_file():
+        if output.lang == DEFAULT_LANG and output.kind != "booklet" and inside(out, f"{key}.pdf") is not None:
             keys.append(key)
     return keys
 

@@ -15,6 +15,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from ..progress import Progress
 from ..workers import Workers
 from .app import create_app
 from .catalogue import make, record
+from .guard import WILDCARDS, allowed_hosts, code_refusal, host_name, start_urls
 from .state import Desk
 
 USAGE, INTERRUPTED = 2, 130  # exit statuses, as the command line's
@@ -52,12 +54,19 @@ def serve(
     host: str,
     port: int,
     access_code: str | None,
+    allow_hosts: Sequence[str] = (),
 ) -> int:
     code = access_code or os.environ.get(ACCESS_ENV) or None
-    refused = _refusal(content_dir, host, code)
+    refused = _refusal(content_dir, host, code, allow_hosts)
     if refused:
         print(refused, file=sys.stderr)
         return USAGE
+    if access_code and not quiet:
+        print(
+            f"handouts: note: --access-code shows in the process list (ps) of every user of this "
+            f"computer; set {ACCESS_ENV} instead",
+            file=sys.stderr,
+        )
     # No access log, and waitress's own messages without request details.
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     workers = Workers(max(2, jobs or os.cpu_count() or 1))  # a pool: renders never block each other
@@ -68,16 +77,14 @@ def serve(
     server = None
     try:
         try:  # listen first: a port in use is said before anything is built
-            server = _listen(create_app(desk, code), host, port)
+            server = _listen(create_app(desk, code, allowed_hosts(host, allow_hosts)), host, port)
         except OSError as exc:
             print(f"handouts: error: cannot serve on {host}:{port}: {exc.strerror}", file=sys.stderr)
             return USAGE
         _rebuild(desk, "start van de desk", quiet)  # browsers wait until it is done
         threading.Thread(target=_watch, args=(desk, wake, quiet), daemon=True, name="watch").start()
         threading.Thread(target=_builder, args=(desk, stop, wake, quiet), daemon=True, name="build").start()
-        shown = f"[{host}]" if ":" in host else host
-        # Always shown, even with -q: where to point the browser.
-        print(f"desk: http://{shown}:{server.effective_port}/ (Ctrl-C to stop)", file=sys.stderr, flush=True)
+        _say_where(host, server.effective_port)
         server.run()
     except KeyboardInterrupt:
         if not quiet:
@@ -91,17 +98,43 @@ def serve(
     return INTERRUPTED
 
 
-def _refusal(content_dir: Path, host: str, code: str | None) -> str | None:
+def _refusal(content_dir: Path, host: str, code: str | None, allow_hosts: Sequence[str]) -> str | None:
     """Why the desk cannot start as asked (the error and its hint), or None."""
     if not is_loopback(host) and not code:
         return (
             f"handouts: error: --host {host} lets other computers reach the desk: it needs an access code\n"
-            f"    hint: add --access-code CODE, or set {ACCESS_ENV}; or serve this computer only "
+            f"    hint: set {ACCESS_ENV} (or add --access-code CODE); or serve this computer only "
             "with --host 127.0.0.1"
+        )
+    refused = code_refusal(code)
+    if refused:
+        return refused
+    bad = [name for name in allow_hosts if host_name(name) is None]
+    if bad:
+        return (
+            f"handouts: error: --allow-host {bad[0]!r} is no host name\n"
+            "    hint: a name as typed in the browser's address bar, without http:// or a port, "
+            "e.g. --allow-host desk.praktijk.lan"
         )
     if not content_dir.is_dir():
         return f"handouts: error: content folder not found: {display(content_dir)}"
     return None
+
+
+def _say_where(host: str, port: int) -> None:
+    """Where to point the browser, always shown (even with -q): the addresses other computers
+    can open when the desk listens on every address (0.0.0.0), else the one it listens on."""
+    urls = start_urls(host, port)
+    if not urls:  # 0.0.0.0 without a network (yet)
+        print(f"desk: http://127.0.0.1:{port}/ (Ctrl-C to stop)", file=sys.stderr)
+        print("desk: no network address found: other computers cannot reach it yet", file=sys.stderr)
+    else:
+        print(f"desk: {urls[0]} (Ctrl-C to stop)", file=sys.stderr)
+        if len(urls) > 1:
+            print(f"desk: also {', '.join(urls[1:])}", file=sys.stderr)
+    if host in WILDCARDS:
+        print(f"desk: on this computer http://127.0.0.1:{port}/", file=sys.stderr)
+    sys.stderr.flush()
 
 
 def _listen(app: Flask, host: str, port: int) -> Any:

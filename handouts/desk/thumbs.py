@@ -11,6 +11,7 @@ import io
 from pathlib import Path
 
 from ..outfolder import write_atomic
+from .guard import inside
 
 THUMBS = ".thumbs"
 WIDTH_PX = 400  # shown about 200 px wide: sharp on a high-density screen
@@ -18,7 +19,9 @@ WIDTH_PX = 400  # shown about 200 px wide: sharp on a high-density screen
 
 def thumbnails(out: Path, name: str) -> tuple[Path, ...]:
     """The thumbnail of every page of ``out/name`` (a PDF), made when missing or out of date."""
-    pdf = out / name
+    pdf = inside(out, name)
+    if pdf is None:  # gone, or a link out of the output folder: nothing to show
+        return ()
     data = pdf.read_bytes()
     digest = hashlib.sha256(data).hexdigest()[:16]
     folder = out / THUMBS / name.removesuffix(".pdf")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -32,6 +32,7 @@ from ..models import Metaphor
 from . import staff as staff_page
 from .catalogue import Entry
 from .forms import AccessForm, PersonalForm, RebuildForm, SeveralForm
+from .guard import client_key, current_attempts, inside, local_target, locked_message
 from .personal import NAME_MAX, NOTE_MAX, Personal, cut_advice, job, merge, record_line, therapists
 from .search import MAX_QUERY, results
 from .state import current_desk
@@ -65,16 +66,20 @@ def wants_json() -> bool:
 
 @desk.route("/toegang", methods=["GET", "POST"])
 def access() -> Any:
-    target = request.args.get("next", "/")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
+    target = local_target(request.args.get("next"))
     form = AccessForm(current_app.config[ACCESS_CODE])
     if not form.is_submitted():
         return render_template("access.html", error=None, next=target)
-    if form.validate():
+    attempts, client = current_attempts(), client_key(request.remote_addr)
+    wait = attempts.admit(client)  # counted before it is checked: parallel guesses count too
+    if not wait and form.validate():
+        attempts.succeeded(client)
         session["access"] = True
         return redirect(target)
-    time.sleep(1)  # guessing codes goes slowly
+    wait = wait or attempts.locked_for(client)
+    if wait:  # locked out: at once, without holding a thread
+        page = render_template("access.html", error=locked_message(wait), next=target)
+        return page, 429, {"Retry-After": str(wait)}
     return render_template("access.html", error=form.code.errors[-1], next=target), 401
 
 
@@ -159,7 +164,7 @@ def thumb(name: str) -> Any:
     state = current_desk()
     if name not in state.catalogue.files or not name.endswith(".png"):
         abort(404)
-    return send_file(state.out / name, mimetype="image/png", max_age=3600)
+    return send_file(_file(name), mimetype="image/png", max_age=3600)
 
 
 def _send_pdf(name: str, attachment: bool) -> Any:
@@ -167,12 +172,20 @@ def _send_pdf(name: str, attachment: bool) -> Any:
     if name not in state.catalogue.files or not name.endswith(".pdf"):
         abort(404)
     return send_file(
-        state.out / name,
+        _file(name),
         mimetype="application/pdf",
         as_attachment=attachment,
         download_name=name.replace("/", "-"),
         max_age=0,
     )
+
+
+def _file(name: str) -> Path:
+    """A file of the output folder, only when it is a regular file inside it (no symlink out)."""
+    found = inside(current_desk().out, name)
+    if found is None:
+        abort(404)
+    return found
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -266,7 +279,7 @@ def _print(entries: list[Entry], personal: Personal) -> bytes:
             {"form": "Deze handout kon niet gemaakt worden. Vraag het na bij wie de inhoud beheert."}
         )
     made = result.outputs[0][1]
-    pdfs = [made if e is first else (state.out / e.pdf).read_bytes() for e in entries]
+    pdfs = [made if e is first else _file(e.pdf).read_bytes() for e in entries]
     if len(pdfs) == 1:
         return pdfs[0]
     return merge(pdfs, f"Handouts - {state.practice_name}")
