@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Literal, TypeGuard
@@ -10,6 +11,7 @@ from typing import ClassVar, Literal, TypeGuard
 Kind = Literal["articles", "metaphors"]  # a content item: a folder of content/
 OutputKind = Literal["articles", "metaphors", "booklet"]
 Variant = Literal["standard", "large"]  # the normal handouts, or large print (in large/)
+Precision = Literal["month", "day"]  # how much of a date its source gives
 Severity = Literal["error", "warning"]  # a warning is reported, but nothing is refused for it
 ReviewState = Literal["never", "current", "overdue"]  # a therapist's last reading of an item
 
@@ -147,6 +149,69 @@ def booklet_file(lang: str = DEFAULT_LANG) -> str:
     return "booklet.yml" if lang == DEFAULT_LANG else f"booklet.{lang}.yml"
 
 
+ISO_DATE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A date as precise as its source: a month (``2025-06``) or a day (``2025-06-12``).
+
+    A month has no day (``day`` is 0), so nothing can print a day the source never gave.
+    Dates order by their earliest day: ``2025-06`` before ``2025-06-01``.
+    """
+
+    year: int
+    month: int
+    day: int = 0  # 0: the source gives only the month
+
+    @classmethod
+    def parse(cls, text: str) -> PartialDate:
+        """``YYYY-MM`` or ``YYYY-MM-DD``; raises ValueError for anything else."""
+        match = ISO_DATE.fullmatch(text)
+        if match is None:
+            raise ValueError(f"not YYYY-MM or YYYY-MM-DD: {text!r}")
+        year, month, day = int(match[1]), int(match[2]), int(match[3] or 0)
+        datetime.date(year, month, day or 1)  # raises ValueError for month 13 or June 31
+        return cls(year, month, day)
+
+    @classmethod
+    def of(cls, day: datetime.date) -> PartialDate:
+        return cls(day.year, day.month, day.day)
+
+    @property
+    def precision(self) -> Precision:
+        return "day" if self.day else "month"
+
+    @property
+    def first_day(self) -> datetime.date:
+        """The earliest day it can mean: for comparing with days, never for printing."""
+        return datetime.date(self.year, self.month, self.day or 1)
+
+    @property
+    def month_only(self) -> PartialDate:
+        return PartialDate(self.year, self.month)
+
+    def isoformat(self) -> str:
+        month = f"{self.year:04d}-{self.month:02d}"
+        return f"{month}-{self.day:02d}" if self.day else month
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Which edition of a handout a patient holds, as printed after "versie": a month and a
+    short hash of the source file ("juni 2025 · 02a502"; only the hash when there is no date).
+
+    The month is the content's ``date``, else the month of its last review; never a day.
+    """
+
+    month: PartialDate | None
+    short: str
+
+    def text(self, month_name: str | None) -> str:
+        """The printed edition, given the month as the reader's language names it."""
+        return f"{month_name} · {self.short}" if month_name else self.short
+
+
 @dataclass(frozen=True, kw_only=True)
 class Practice:
     """practice.yml: who the practice is. Its fields are declared in ``schema.PRACTICE``."""
@@ -197,17 +262,26 @@ class _ItemBase:
         return self.output.key
 
     @property
+    def edition(self) -> Edition:
+        """The edition, as the footer prints it: the month of the content's date (else of its
+        review) and a short hash of its file."""
+        date: PartialDate | None = getattr(self, "date", None)
+        if date is None and self.reviewed is not None:
+            date = PartialDate.of(self.reviewed)
+        return Edition(date.month_only if date else None, self.digest[:6])
+
+    @property
     def version(self) -> str:
-        """The edition, as printed in the footer: the content's date and a short hash."""
-        date = getattr(self, "date", None) or self.reviewed
-        short = self.digest[:6]
-        return f"{date.isoformat()}·{short}" if date else short
+        """The edition in Dutch: "juni 2025 · 02a502" (``i18n.edition_text`` in any language)."""
+        from .i18n import edition_text  # i18n imports this module
+
+        return edition_text(self.edition, DEFAULT_LANG)
 
 
 @dataclass(frozen=True, kw_only=True)
 class Article(_ItemBase):
     author: str | None = None
-    date: datetime.date | None = None
+    date: PartialDate | None = None  # a month or a day, as the source gives it
     key_points: tuple[str, ...]
     url: str | None = None
     subtitle: str | None = None
