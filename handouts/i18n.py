@@ -102,7 +102,7 @@ def month_year(date: datetime.date | PartialDate, lang: str) -> str:
 
 def edition_text(edition: Edition, lang: str) -> str:
     """ "juni 2025 · 02a502", "juin 2025 · 02a502", "June 2025 · 02a502"; or "02a502"."""
-    return edition.text(month_year(edition.month, lang) if edition.month else None)
+    return edition.text(lang)
 
 
 def long_date(date: datetime.date, lang: str) -> str:

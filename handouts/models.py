@@ -207,9 +207,13 @@ class Edition:
     month: PartialDate | None
     short: str
 
-    def text(self, month_name: str | None) -> str:
-        """The printed edition, given the month as the reader's language names it."""
-        return f"{month_name} · {self.short}" if month_name else self.short
+    def text(self, lang: str = DEFAULT_LANG) -> str:
+        """The printed edition, its month named in ``lang`` by Babel (as ``i18n.month_year``)."""
+        if self.month is None:
+            return self.short
+        from babel.dates import format_date  # late: a plain ``check`` does without Babel
+
+        return f"{format_date(self.month.first_day, 'LLLL y', locale=lang)} · {self.short}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -272,10 +276,8 @@ class _ItemBase:
 
     @property
     def version(self) -> str:
-        """The edition in Dutch: "juni 2025 · 02a502" (``i18n.edition_text`` in any language)."""
-        from .i18n import edition_text  # i18n imports this module
-
-        return edition_text(self.edition, DEFAULT_LANG)
+        """The edition in Dutch, as the desk shows it: "juni 2025 · 02a502"."""
+        return self.edition.text(DEFAULT_LANG)
 
 
 @dataclass(frozen=True, kw_only=True)
