@@ -590,7 +590,10 @@ def test_shipped_articles_break_pages_well(built: Path, slug: str) -> None:
     lines = source.splitlines()
     pdf = built / "articles" / f"{slug}.pdf"
     check_headings_keep_three_lines(pdf, [flat(line.lstrip("#")) for line in lines if line.startswith("##")])
-    check_list_items_whole(pdf, [line[2:] for line in lines if line.startswith("- ") and len(line) > 80])
+    # an article online prints one line for its references (they stay online), not the list
+    printed = source.partition("\n## Bronnen")[0] if re.search(r"^url: ", source, re.M) else source
+    items = [line[2:] for line in printed.splitlines() if line.startswith("- ") and len(line) > 80]
+    check_list_items_whole(pdf, items)
     check_last_page_is_not_only_the_qr_block(pdf)
     check_no_quarter_page_empty_before_a_figure(pdf, 255)
 
