@@ -13,13 +13,18 @@ from . import i18n
 from .i18n import N_
 from .links import booking_link, item_links
 from .markup import to_html, typography
-from .models import DEFAULT_LANG, Article, Booklet, Content, Item, Metaphor, Personal
+from .models import DEFAULT_LANG, Article, Booklet, Content, Edition, Item, Metaphor, PartialDate, Personal
 from .paths import TEMPLATES
 
 
-def month_year(date: datetime.date, lang: str = DEFAULT_LANG) -> str:
+def month_year(date: datetime.date | PartialDate, lang: str = DEFAULT_LANG) -> str:
     """ "juni 2025" (Dutch), "juin 2025", "June 2025"."""
     return i18n.month_year(date, lang)
+
+
+def edition(value: Edition, lang: str = DEFAULT_LANG) -> str:
+    """The edition after "versie": "juni 2025 · 02a502" (the month in the handout's language)."""
+    return i18n.edition_text(value, lang)
 
 
 def long_date(date: datetime.date, lang: str = DEFAULT_LANG) -> str:
@@ -75,6 +80,7 @@ def _environment(lang: str, catalogue: Path, stamp: int) -> jinja2.Environment:
     env.filters["phone_strong"] = phone_strong
     env.filters["month_year"] = functools.partial(month_year, lang=lang)
     env.filters["long_date"] = functools.partial(long_date, lang=lang)
+    env.filters["edition"] = functools.partial(edition, lang=lang)
     env.globals["lang"] = lang
     env.globals["page_of"] = page_of_parts(i18n.gettext(lang, PAGE_OF))
     return env

@@ -17,7 +17,17 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .models import DEFAULT_LANG, LANGUAGES, METAPHORS, WARNING, Content, Output, Problem
+from .models import (
+    DEFAULT_LANG,
+    LANGUAGES,
+    METAPHORS,
+    WARNING,
+    Content,
+    Edition,
+    Output,
+    PartialDate,
+    Problem,
+)
 from .paths import PACKAGE, TEMPLATES, display
 
 LOCALE = Path(__file__).resolve().parent / "locale"
@@ -82,11 +92,17 @@ def gettext(lang: str, message: str) -> str:
     return str(translations(lang).gettext(message))  # type: ignore[attr-defined]
 
 
-def month_year(date: datetime.date, lang: str) -> str:
-    """ "juni 2025", "juin 2025", "June 2025": the month as a word stands alone."""
+def month_year(date: datetime.date | PartialDate, lang: str) -> str:
+    """ "juni 2025", "juin 2025", "June 2025": the month as a word stands alone (no day)."""
     from babel.dates import format_date
 
-    return str(format_date(date, "LLLL y", locale=lang))
+    day = date.first_day if isinstance(date, PartialDate) else date
+    return str(format_date(day, "LLLL y", locale=lang))
+
+
+def edition_text(edition: Edition, lang: str) -> str:
+    """ "juni 2025 · 02a502", "juin 2025 · 02a502", "June 2025 · 02a502"; or "02a502"."""
+    return edition.text(lang)
 
 
 def long_date(date: datetime.date, lang: str) -> str:

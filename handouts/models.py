@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import ClassVar, Literal, TypeGuard
 
+from .edition import Edition, PartialDate
+
 Kind = Literal["articles", "metaphors"]  # a content item: a folder of content/
 OutputKind = Literal["articles", "metaphors", "booklet"]
 Variant = Literal["standard", "large"]  # the normal handouts, or large print (in large/)
@@ -248,17 +250,24 @@ class _ItemBase:
         return self.output.key
 
     @property
+    def edition(self) -> Edition:
+        """The edition, as the footer prints it: the month of the content's date (else of its
+        review) and a short hash of its file."""
+        date: PartialDate | None = getattr(self, "date", None)
+        if date is None and self.reviewed is not None:
+            date = PartialDate.of(self.reviewed)
+        return Edition(date.month_only if date else None, self.digest[:6])
+
+    @property
     def version(self) -> str:
-        """The edition, as printed in the footer: the content's date and a short hash."""
-        date = getattr(self, "date", None) or self.reviewed
-        short = self.digest[:6]
-        return f"{date.isoformat()}·{short}" if date else short
+        """The edition in Dutch, as the desk shows it: "juni 2025 · 02a502"."""
+        return self.edition.text(DEFAULT_LANG)
 
 
 @dataclass(frozen=True, kw_only=True)
 class Article(_ItemBase):
     author: str | None = None
-    date: datetime.date | None = None
+    date: PartialDate | None = None  # a month or a day, as the source gives it
     key_points: tuple[str, ...]
     url: str | None = None
     subtitle: str | None = None

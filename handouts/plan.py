@@ -116,7 +116,8 @@ def make_job(output: Output, data: Content, digest: str) -> RenderJob:
     item = data.item(output.source_key)
     assert item is not None
     date = getattr(item, "date", None)
-    epoch = calendar.timegm(date.timetuple()) if date and date.year >= 1980 else FIXED_EPOCH
+    # the PDF's creation date (metadata, never printed): a month's first day
+    epoch = calendar.timegm(date.first_day.timetuple()) if date and date.year >= 1980 else FIXED_EPOCH
     return RenderJob(
         **common,
         source=item.path,

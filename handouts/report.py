@@ -16,11 +16,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from .keypoints import KeyPoint, key_points
 from .models import (
     DEFAULT_LANG,
     DEFAULT_REVIEW_MONTHS,
     ERROR,
     WARNING,
+    Article,
     Content,
     Item,
     Problem,
@@ -91,6 +93,8 @@ class ItemReport:
     long_sentences: tuple[Sentence, ...]  # every sentence over LONG_SENTENCE words
     long_paragraphs: tuple[Paragraph, ...]  # every paragraph over CARD_TARGETS.paragraph words
     hardest: Sentence | None  # its hardest sentence
+    # an article's key points, each with the sentences of its text it most likely summarises
+    key_points: tuple[KeyPoint, ...] = ()
 
     @property
     def gated(self) -> bool:
@@ -232,6 +236,7 @@ def measure(item: Item, months: int, today: datetime.date) -> tuple[ItemReport, 
         long_sentences=tuple(s for s in sentences if s.words > CARD_TARGETS.sentence),
         long_paragraphs=tuple(p for p in paragraphs if p.words > CARD_TARGETS.paragraph),
         hardest=ranked[0] if ranked else None,
+        key_points=key_points(item) if isinstance(item, Article) else (),
     )
     return report, sentences
 

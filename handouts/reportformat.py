@@ -76,7 +76,36 @@ def format_report(report: Report) -> str:
             )
             text = textwrap.shorten(sentence.text, width=3 * (WIDTH - 8), placeholder=" ...")
             lines += textwrap.wrap(text, WIDTH, initial_indent="    ", subsequent_indent="    ")
-    return "\n".join(lines)
+    return "\n".join(lines + _key_points(report))
+
+
+def _key_points(report: Report) -> list[str]:
+    """Each article's key points, each followed by the sentences of the text it comes from."""
+    articles = [item for item in report.items if item.key_points]
+    if not articles:
+        return []
+    lines = [
+        "",
+        "Key points and the sentences of the text they come from: check that each key point keeps "
+        "the\nconditions and the numbers of its source.",
+    ]
+    for item in articles:
+        lines += ["", f"{item.key} ({item.path})"]
+        for point in item.key_points:
+            where = f"line {point.line}" if point.line else "front matter"
+            text = f"key point, {where}: {point.text}"
+            lines += textwrap.wrap(text, WIDTH, initial_indent="  ", subsequent_indent="    ")
+            for source in point.sources:
+                text = f"text, line {source.line}: {source.text}"
+                lines += textwrap.wrap(text, WIDTH, initial_indent="    ", subsequent_indent="      ")
+                if source.then:  # where a condition often stands
+                    text = f"and then, line {source.then_line}: {source.then}"
+                    lines += textwrap.wrap(text, WIDTH, initial_indent="      ", subsequent_indent="        ")
+            if not point.sources:
+                lines.append("    no sentence of the text shares two of its words: find its source by hand")
+            if point.numbers_missing:
+                lines.append(f"    its numbers not in these sentences: {', '.join(point.numbers_missing)}")
+    return lines
 
 
 def _row(cells: Sequence[str]) -> str:

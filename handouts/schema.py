@@ -16,14 +16,27 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 from .frontmatter import Collector, did_you_mean, shorten, show
-from .models import DEFAULT_REVIEW_MONTHS, ERROR, Article, Booklet, Metaphor, Practice, Said, Section
+from .models import (
+    DEFAULT_REVIEW_MONTHS,
+    ERROR,
+    Article,
+    Booklet,
+    Metaphor,
+    PartialDate,
+    Practice,
+    Said,
+    Section,
+)
 from .qr import BOX_MM, MIN_MODULE_MM, URL_LIMIT
 
-FieldType = Literal["text", "url", "date", "integer", "words", "sentences", "file", "sections", "items"]
+FieldType = Literal[
+    "text", "url", "date", "month", "integer", "words", "sentences", "file", "sections", "items"
+]
 TYPE_NAMES: dict[FieldType, str] = {
     "text": "text",
     "url": "web address",
     "date": "date (YYYY-MM-DD)",
+    "month": "date (YYYY-MM-DD, or YYYY-MM)",
     "integer": "whole number",
     "words": "list of words",
     "sentences": "list of sentences",
@@ -119,7 +132,12 @@ ARTICLE = Schema(
             most=KEY_POINTS_MAX,
         ),
         _text("author", "printed only when given"),
-        FieldSpec("date", "date", 'printed as "juni 2025" only when given'),
+        FieldSpec(
+            "date",
+            "month",
+            "when it was published, as precise as the source says (YYYY-MM when it gives no day):"
+            ' printed as "juni 2025", also in the edition ("versie juni 2025 · 02a502")',
+        ),
         FieldSpec("url", "url", "the QR code (else the practice's blog_url)"),
         _text("subtitle", "printed under the title"),
         FieldSpec("tags", "words", "more words the desk's search finds it by", default=()),
@@ -219,6 +237,7 @@ class Fields:
             "text": self.text,
             "url": self.url,
             "date": self.date,
+            "month": self.month,
             "integer": self.integer,
             "words": self.string_list,
         }
@@ -258,6 +277,21 @@ class Fields:
         except ValueError:
             message = "'{field}' is not a valid date: '{value}'"
             self.error(key, message, "write it as YYYY-MM-DD", field=key, value=shorten(value))
+            return None
+
+    def month(self, key: str) -> PartialDate | None:
+        """A date to the day, or only to the month when that is all the source gives."""
+        value = self.text(key)
+        if value is None:
+            return None
+        try:
+            return PartialDate.parse(value)
+        except ValueError:
+            self.error(
+                key,
+                f"'{key}' is not a valid date: '{shorten(value)}'",
+                "write it as YYYY-MM-DD, or as YYYY-MM (e.g. 2025-06) when the source gives no day",
+            )
             return None
 
     def url(self, key: str) -> str | None:

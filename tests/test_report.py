@@ -251,12 +251,9 @@ def test_articles_are_reported_not_gated_and_their_sources_not_counted(
         encoding="utf-8",
     )
     write_card(content, "glas", EASY)
-    write_card(
-        content,
-        "glas.fr",
-        "## L'image\n\nTon corps est un verre. Il se remplit chaque jour.\n\n"
-        "## Que faire ?\n\n- Dors assez.\n- Bouge un peu chaque jour.\n",
-    )
+    # a translation carries its original's sections and list items (the parity check)
+    french = "## L\u2019image\n\nTon corps est un verre. Il se remplit chaque jour.\n\n## Que faire ?\n\n"
+    write_card(content, "glas.fr", french + "- Dormez assez.\n- Bougez un peu chaque jour.\n")
 
     code, out, err = check(capfd, content, "--report", "--strict")
     assert code == 0, err
@@ -269,7 +266,7 @@ def test_articles_are_reported_not_gated_and_their_sources_not_counted(
     assert article["meets_targets"] is None
     assert items["fr/metaphors/glas"]["lang"] == "fr"
     assert items["fr/metaphors/glas"]["reading_ease"] is None  # Flesch-Douma is for Dutch
-    assert items["fr/metaphors/glas"]["words"] == 20
+    assert items["fr/metaphors/glas"]["words"] == 1 + 10 + 2 + 2 + 5
     assert all("Lehman" not in sentence["text"] for sentence in data["hardest"])
 
 
