@@ -199,28 +199,43 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     assert "Traceback" not in running.output, running.output
 
 
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class Chromium:
+    """One Chromium for a module's tests; started again when it is gone (a browser that crashes
+    on a loaded machine fails its own test, not every test after it)."""
+
+    def __init__(self, playwright: Any) -> None:
+        self.playwright, self.current = playwright, None
+
+    def get(self) -> Any:
+        if self.current is None or not self.current.is_connected():
+            self.current = self.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        return self.current
+
+
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser() -> Iterator[Chromium]:
     with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield launched
-        launched.close()
+        chromium = Chromium(playwright)
+        yield chromium
+        if chromium.current is not None and chromium.current.is_connected():
+            chromium.current.close()
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def page(browser: Chromium) -> Iterator[Any]:
     viewport = {"width": 1280, "height": 900}
-    context = browser.new_context(locale="nl-BE", accept_downloads=True, viewport=viewport)
+    context = browser.get().new_context(locale="nl-BE", accept_downloads=True, viewport=viewport)
     opened = context.new_page()
     problems: list[str] = []
     expected = "Failed to load resource: the server responded with a status of 4"  # a form's 422
