@@ -19,13 +19,14 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from ..paths import DESK_STATIC, DESK_TEMPLATES
+from . import printviews  # noqa: F401  (the print buttons' routes, on the desk Blueprint)
 from .state import EXTENSION, Desk, current_desk
 from .views import ACCESS_CODE, desk, log, wants_json
 
 MAX_BODY = 16 * 1024  # bytes: the largest form is a few hundred characters
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    "connect-src 'self'; frame-src 'self' blob:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 HTTP_ERRORS = {  # status -> (title, message) of the error page
     404: ("Niet gevonden", "Deze pagina of dit bestand bestaat niet (meer)."),
@@ -86,8 +87,10 @@ def headers(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if response.mimetype == "application/pdf":
-        # The browser's own PDF viewer must run: no script or style rules for it.
-        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+        # The browser's own PDF viewer must run: no script or style rules for it; the desk's
+        # own pages may load it in a hidden frame to open the print dialog (print.js).
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'self'"
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
     else:
         response.headers["Content-Security-Policy"] = CSP
     if request.endpoint not in ("static", "desk.thumb"):
