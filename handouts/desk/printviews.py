@@ -15,6 +15,7 @@ import hashlib
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,7 +187,12 @@ def _send_personal(form: PersonalPrintForm | SeveralPrintForm, entries: list[Ent
     return _send(form, "personal", plan, record)
 
 
-def _send(form: PrintFields, what: str, make_plan: Any, record: list[str] | None = None) -> Any:
+def _send(
+    form: PrintFields,
+    what: str,
+    make_plan: Callable[[Queue, int], PrintPlan],
+    record: list[str] | None = None,
+) -> Any:
     """Check the form, plan the job, hand it to CUPS; the job's first state (202) or what to fix."""
     choice = print_choice(what)
     if choice is None:
@@ -196,7 +202,7 @@ def _send(form: PrintFields, what: str, make_plan: Any, record: list[str] | None
         if not form.validate():
             raise FormError(form.print_messages())
         queue = find_queue(form.printer.data)
-        job = send(make_plan(queue, form.copies.data))
+        job = send(make_plan(queue, int(form.copies.data or 1)))
     except FormError as exc:
         return _answer({"errors": exc.errors}, 422)
     except PrintError as exc:
