@@ -16,6 +16,7 @@ In one run, on the shipped content:
    token, ``Accept: application/json``), timed from sending it until the desk answers with the
    job's id: the job is then in the queue (``lp`` has handed it to cupsd). Also the time until
    the desk says "afgedrukt" (polled every 50 ms), which includes the printer.
+   For comparison, the same card's **Maak PDF** (the render alone, the PDF back to the browser).
 4. **baseline**, in the same run: ``lp`` with the same options of the already built PDF (the
    card as built, ``booklet-print.pdf`` with 20 copies), timed until ``lp`` returns the job id.
 
@@ -89,6 +90,14 @@ class Client:
         assert response.status == 202 and answer["job"], answer
         return elapsed, str(answer["status"])
 
+    def render(self, page: str, fields: list[tuple[str, str]]) -> float:
+        """POST the personal form ("Maak PDF"); the seconds until the PDF's last byte."""
+        body = urllib.parse.urlencode([("csrf_token", self.token), *fields]).encode()
+        started = time.perf_counter()
+        with self.opener.open(urllib.request.Request(self.base + page, data=body)) as response:
+            assert response.read().startswith(b"%PDF")
+        return time.perf_counter() - started
+
     def until_printed(self, status: str, started: float) -> float:
         while True:
             with self.opener.open(urllib.request.Request(self.base + status)) as response:
@@ -129,6 +138,10 @@ def desk_rows(base: str, jobs: int) -> list[tuple[str, list[float], list[float]]
             queued.append(seconds)
             printed.append(client.until_printed(status, started))
         rows.append((what, queued, printed))
+    say("the same card, Maak PDF only (rendered, not printed) ...")
+    rows.append(
+        ("card, Maak PDF (no print)", [card.render(f"/handout/{CARD}", fields) for _ in range(jobs)], [])
+    )
     return rows
 
 
