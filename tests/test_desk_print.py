@@ -190,6 +190,7 @@ def test_a_stopped_printer_shows_mislukt_in_dutch(desk: Server, page: Any) -> No
         status = click_print(page.locator(".item-head"), printer="Balie")
         assert wait_for_state(status, "mislukt").endswith("mislukt: printer gestopt")
         assert status.get_attribute("data-state") == "failed"
+        page.locator(".item-head").screenshot(path=str(SCREENS / "desk-print-mislukt.png"))
     finally:
         page.goto("about:blank")
         subprocess.run(["cancel", "-a", "Balie"], check=False)
