@@ -183,6 +183,21 @@ def test_twenty_booklets_in_one_click(cups: Cups, desk: Server, page: Any) -> No
     assert pages(received) == pages(cups.out / "booklet-print.pdf")
 
 
+def test_several_handouts_print_together_with_one_personal_block(cups: Cups, desk: Server, page: Any) -> None:
+    before = set(received_jobs(cups.duplex))
+    page.goto(desk.url + "/samen?item=metaphors/kaart-twee&item=articles/artikel-een")
+    page.get_by_label("Naam patiënt").fill(NAME)
+    page.get_by_role("button", name="Maak PDF").click()
+    result = page.locator("[data-result]")
+    result.wait_for(state="visible")
+    wait_for_state(click_print(result), "afgedrukt")
+    job_id, received = new_job(cups.duplex, before)
+    attributes = job_attributes(cups, cups.duplex, job_id)
+    assert re.fullmatch(r"De tweede kaart en 1 andere \(versie \w+\)", attributes["job-name"])
+    assert attributes["sides"] == "two-sided-long-edge"  # three pages: a card and an article
+    assert pages(received) == 3 and f"Voor {NAME}" in " ".join(text_of(received).split())
+
+
 def test_a_stopped_printer_shows_mislukt_in_dutch(desk: Server, page: Any) -> None:
     subprocess.run([tool("cupsdisable"), "-r", "onderhoud", "Balie"], check=True)
     try:
