@@ -19,7 +19,6 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from ..paths import DESK_STATIC, DESK_TEMPLATES
-from . import printviews  # noqa: F401  (the print buttons' routes, on the desk Blueprint)
 from .state import EXTENSION, Desk, current_desk
 from .views import ACCESS_CODE, desk, log, wants_json
 
@@ -50,6 +49,8 @@ def create_app(state: Desk, access_code: str | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=12 * 3600,  # a page left open for a working day still works
         TEMPLATES_AUTO_RELOAD=False,
     )
+    from . import printviews  # noqa: F401  (the print buttons' routes join the desk Blueprint)
+
     app.config[ACCESS_CODE] = access_code
     app.extensions[EXTENSION] = state
     app.jinja_env.autoescape = True
