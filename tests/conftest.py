@@ -228,3 +228,7 @@ def run_cli(capfd: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     out, err = capfd.readouterr()
     assert "Traceback" not in out + err, out + err
     return code, err
+
+
+# The session's real CUPS (a cupsd and two IPP printers), for every test module that asks for it.
+from cups_fixture import cups  # noqa: E402, F401

@@ -28,7 +28,7 @@ from .views import ACCESS_CODE, desk, log, wants_json
 MAX_BODY = 16 * 1024  # bytes: the largest form is a few hundred characters
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    "connect-src 'self'; frame-src 'self' blob:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 HTTP_ERRORS = {  # status -> (title, message) of the error page
     404: ("Niet gevonden", "Deze pagina of dit bestand bestaat niet (meer)."),
@@ -55,6 +55,8 @@ def create_app(state: Desk, access_code: str | None = None, hosts: Collection[st
         WTF_CSRF_TIME_LIMIT=12 * 3600,  # a page left open for a working day still works
         TEMPLATES_AUTO_RELOAD=False,
     )
+    from . import printviews  # noqa: F401  (the print buttons' routes join the desk Blueprint)
+
     app.config[ACCESS_CODE] = access_code
     app.config[HOSTS] = frozenset(filter(None, map(host_name, hosts)))
     app.extensions[EXTENSION] = state
@@ -95,8 +97,10 @@ def headers(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if response.mimetype == "application/pdf":
-        # The browser's own PDF viewer must run: no script or style rules for it.
-        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+        # The browser's own PDF viewer must run: no script or style rules for it; the desk's
+        # own pages may load it in a hidden frame to open the print dialog (print.js).
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'self'"
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
     else:
         response.headers["Content-Security-Policy"] = CSP
     if request.endpoint not in ("static", "desk.thumb"):
