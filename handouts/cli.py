@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="cards that miss the plain-language targets are errors"
     )
     check.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    check.add_argument(
+        "--fast",
+        action="store_true",
+        help="skip rendering: whether each card fits its page and nothing runs off the paper is not checked",
+    )
     watch = commands.add_parser("watch", help="rebuild on every change until Ctrl-C")
     _building(watch)
     serve = commands.add_parser("serve", help="the desk: a local web app to find, personalise and print")
@@ -139,7 +144,9 @@ def _run(options: argparse.Namespace) -> int:
     if options.command == "init":
         return run_init(options.folder)
     if options.command == "check":
-        return run_check(options.content, options.quiet, options.report, options.strict, options.json)
+        return run_check(
+            options.content, options.quiet, options.report, options.strict, options.json, options.fast
+        )
     if options.command == "watch":
         from .outfolder import check_folders  # here, as the build's: check, init and --help need none
         from .plan import UsageError
@@ -241,7 +248,12 @@ def run_init(folder: Path) -> int:
 
 
 def run_check(
-    content_dir: Path, quiet: bool = False, report: bool = False, strict: bool = False, as_json: bool = False
+    content_dir: Path,
+    quiet: bool = False,
+    report: bool = False,
+    strict: bool = False,
+    as_json: bool = False,
+    fast: bool = False,
 ) -> int:
     from . import report as reports
     from .verdict import Verdict
@@ -249,6 +261,8 @@ def run_check(
     verdict = Verdict.of(content_dir)
     data = verdict.content
     problems = verdict.checked
+    if not fast:  # what only rendering tells: rendered in memory, as the build would
+        problems += verdict.rendered()
     made = reports.make_report(data) if report or strict or as_json else None
     if made:
         problems += reports.card_problems(made, strict)
@@ -258,12 +272,14 @@ def run_check(
     if made and (as_json or report):
         _print_out(reports.to_json(made, problems) if as_json else reports.format_report(made))
     count = len(data.sources) + len(data.booklets)
+    skipped = " (--fast: not rendered, so not checked whether each card fits its page)" if fast else ""
     if errors:
-        print(f"{errors} error(s) found.", file=sys.stderr)
+        print(f"{errors} error(s) found{skipped}.", file=sys.stderr)
         return CONTENT_ERRORS
-    if not quiet:
+    if not quiet or fast:
         warnings = f" ({len(problems)} warning(s))" if problems else ""
-        print(f"Content OK: {count} item(s) checked in {content_dir}{warnings}.", file=sys.stderr)
+        checked = "checked" if fast else "checked and rendered"
+        print(f"Content OK: {count} item(s) {checked} in {content_dir}{warnings}{skipped}.", file=sys.stderr)
     return OK
 
 
