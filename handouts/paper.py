@@ -9,9 +9,11 @@ ordinary content never gets here; a style that places text off the page does.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from .models import Problem
 
 PX_PER_MM = 96 / 25.4
 # The strip along each edge that must stay empty: the 3 mm a print shop's guillotine may cut
@@ -56,6 +58,31 @@ def off_page(document: Any) -> list[OffPage]:
                 context = _text_of(element)
                 found.append(OffPage(number, what, text, context, edge, px / PX_PER_MM, id(element)))
     return found
+
+
+def off_page_problems(document: Any, blame: Callable[..., tuple[str, int | None]]) -> list[Problem]:
+    """An error for each element with text or a drawing off the paper (or into its trim
+    margin), at the first place found. ``blame(run, element_text)`` names the file and line
+    that hold the text."""
+    problems: dict[int, Problem] = {}
+    for found in off_page(document):
+        if found.element in problems:
+            continue
+        shown = " ".join((found.context or found.text).split())
+        what = f"{found.what} '{shown if len(shown) <= 40 else shown[:40] + '…'}'" if shown else found.what
+        if found.beyond:
+            where = f"runs off the page: {found.mm - TRIM_MM:.0f} mm past its {found.edge} edge"
+        else:
+            where = f"comes within {TRIM_MM - found.mm:.1f} mm of the page's {found.edge} edge"
+        message = f"{what} {where} (page {found.page}; keep {TRIM_MM:.0f} mm free)"
+        problems[found.element] = Problem(*blame(" ".join(found.text.split()), shown), message, OFF_PAGE_HINT)
+    return list(problems.values())
+
+
+OFF_PAGE_HINT = (
+    "a style in content/theme.css that places or sizes text (position, width, margin) may put it "
+    "there; otherwise break up what is too wide"
+)
 
 
 def _past(

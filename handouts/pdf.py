@@ -21,16 +21,12 @@ from urllib.parse import unquote, urlparse
 
 from .console import clip
 from .models import Problem, line_of
-from .paper import overflow_mm
-from .paths import STYLES, display
+from .paper import off_page_problems, overflow_mm
+from .paths import RESOURCE_SUFFIXES, STYLES, display
 
 # The content folder as the renderer sees it: the same URL wherever the folder is, so that
 # nothing of the folder's location (image names are hashes of their URL) ends up in a PDF.
 VIRTUAL_CONTENT = "file:///.handouts-content/"
-# What the renderer may read: images, stylesheets and fonts. Nothing else can end up in a PDF.
-RESOURCE_SUFFIXES = frozenset(
-    {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".css", ".ttf", ".otf", ".woff", ".woff2"}
-)
 
 
 @dataclass(frozen=True)
@@ -178,7 +174,7 @@ def _render(job: RenderJob) -> RenderResult:
         pages = len(document.pages)
         problems = _problems(job, fetcher.refused, collect.messages)
         problems += _attachment_problems(job, layout.attachments)
-        problems += _off_page_problems(job, document)
+        problems += off_page_problems(document, lambda *snippets: _blame(job, _needle(job, *snippets)))
         overflow = 0.0
         if job.max_pages is not None and pages > job.max_pages:
             overflow = overflow_mm(document)
@@ -273,33 +269,6 @@ def _outputs(job: RenderJob, pdf: bytes) -> tuple[tuple[str, bytes], ...]:
 
     booklet, short_edge, long_edge = job.files
     return ((booklet, pdf), (short_edge, impose(pdf)), (long_edge, impose(pdf, long_edge=True)))
-
-
-def _off_page_problems(job: RenderJob, document: Any) -> list[Problem]:
-    """An error for each element with text or a drawing off the paper (or into its trim
-    margin): the first place found, on the line of the item that holds its text."""
-    from .paper import TRIM_MM, off_page
-
-    problems: dict[int, Problem] = {}
-    for found in off_page(document):
-        if found.element in problems:
-            continue
-        shown = " ".join((found.context or found.text).split())
-        what = f"{found.what} '{_shorten(shown, 40)}'" if shown else found.what
-        if found.beyond:
-            where = f"runs off the page: {found.mm - TRIM_MM:.0f} mm past its {found.edge} edge"
-        else:
-            where = f"comes within {TRIM_MM - found.mm:.1f} mm of the page's {found.edge} edge"
-        needle = _needle(job, " ".join(found.text.split()), shown)
-        message = f"{what} {where} (page {found.page}; keep {TRIM_MM:.0f} mm free)"
-        problems[found.element] = Problem(*_blame(job, needle), message, _OFF_PAGE_HINT)
-    return list(problems.values())
-
-
-_OFF_PAGE_HINT = (
-    "a style in content/theme.css that places or sizes text (position, width, margin) may put it "
-    "there; otherwise break up what is too wide"
-)
 
 
 def _needle(job: RenderJob, *snippets: str) -> str:

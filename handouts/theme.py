@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .frontmatter import Collector, read_text, shorten
-from .paths import STYLES
+from .paths import RESOURCE_SUFFIXES, STYLES
 
 THEME = "theme.css"
 TEXT_COLOURS = ("--ink", "--muted", "--brand", "--accent")
@@ -109,8 +109,6 @@ def _addresses(text: str) -> Iterator[tuple[str, int]]:
 def _check_addresses(path: Path, text: str, root: Path, out: Collector) -> None:
     """Every file the theme loads is one the renderer will serve: inside the content folder, a
     font, an image or a stylesheet; never a web address or a file: URL."""
-    from .pdf import RESOURCE_SUFFIXES
-
     for address, line in _addresses(text):
         scheme = address.split(":", 1)[0].lower() if ":" in address else ""
         if scheme == "data" or address.startswith("#"):
