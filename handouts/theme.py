@@ -120,7 +120,7 @@ def _check_addresses(path: Path, text: str, root: Path, out: Collector) -> None:
             out.add(path, line, f"'{shorten(address, 60)}' cannot be loaded: {why}", LOCAL_HINT)
             continue
         target = path.parent / unquote(address.split("?", 1)[0].split("#", 1)[0])
-        shown = shorten(address, 60)
+        shown = shorten(target.name, 60)
         if not target.resolve().is_relative_to(root.resolve()):
             out.add(path, line, f"'{shown}' is outside the content folder", LOCAL_HINT)
         elif not target.is_file():
