@@ -272,7 +272,11 @@ def run_check(
     if made and (as_json or report):
         _print_out(reports.to_json(made, problems) if as_json else reports.format_report(made))
     count = len(data.sources) + len(data.booklets)
-    skipped = " (--fast: not rendered, so not checked whether each card fits its page)" if fast else ""
+    skipped = (
+        " (--fast: not rendered, so not checked whether cards fit their page and text stays on the paper)"
+        if fast
+        else ""
+    )
     if errors:
         print(f"{errors} error(s) found{skipped}.", file=sys.stderr)
         return CONTENT_ERRORS
