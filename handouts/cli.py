@@ -60,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="where --links keeps its result (dist)"
     )
+    check.add_argument(
+        "--fast",
+        action="store_true",
+        help="skip rendering: whether each card fits its page and nothing runs off the paper is not checked",
+    )
     watch = commands.add_parser("watch", help="rebuild on every change until Ctrl-C")
     _building(watch)
     serve = commands.add_parser("serve", help="the desk: a local web app to find, personalise and print")
@@ -168,7 +173,9 @@ def _run(options: argparse.Namespace) -> int:
 
 
 def _check(options: argparse.Namespace) -> int:
-    status = run_check(options.content, options.quiet, options.report, options.strict, options.json)
+    status = run_check(
+        options.content, options.quiet, options.report, options.strict, options.json, options.fast
+    )
     if options.links:
         from .linkcheck import run_links  # here: httpx, which nothing else needs
 
@@ -284,7 +291,12 @@ def run_init(folder: Path) -> int:
 
 
 def run_check(
-    content_dir: Path, quiet: bool = False, report: bool = False, strict: bool = False, as_json: bool = False
+    content_dir: Path,
+    quiet: bool = False,
+    report: bool = False,
+    strict: bool = False,
+    as_json: bool = False,
+    fast: bool = False,
 ) -> int:
     from . import report as reports
     from .reportformat import format_report, to_json
@@ -293,6 +305,8 @@ def run_check(
     verdict = Verdict.of(content_dir)
     data = verdict.content
     problems = verdict.checked
+    if not fast:  # what only rendering tells: rendered in memory, as the build would
+        problems += verdict.rendered()
     made = reports.make_report(data) if report or strict or as_json else None
     if made:
         problems += reports.card_problems(made, strict)
@@ -302,12 +316,21 @@ def run_check(
     if made and (as_json or report):
         _print_out(to_json(made, problems) if as_json else format_report(made))
     count = len(data.sources) + len(data.booklets)
+    skipped = (
+        " (--fast: not rendered, so not checked whether cards fit their page and text stays on the paper)"
+        if fast
+        else ""
+    )
     if errors:
-        print(f"{errors} error(s) found.", file=sys.stderr)
+        print(f"{errors} error(s) found{skipped}.", file=sys.stderr)
         return CONTENT_ERRORS
-    if not quiet:
+    if not quiet or fast:
         warnings = f" ({len(problems)} warning(s))" if problems else ""
-        print(f"Content OK: {count} item(s) checked in {quote(str(content_dir))}{warnings}.", file=sys.stderr)
+        checked = "checked" if fast else "checked and rendered"
+        print(
+            f"Content OK: {count} item(s) {checked} in {quote(str(content_dir))}{warnings}{skipped}.",
+            file=sys.stderr,
+        )
     return OK
 
 

@@ -18,6 +18,7 @@ from .paths import quote, quoted
 from .reading import Collector
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_LIMIT = 120  # characters: room for the output's temporary name and its folders on any disk
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 
@@ -27,8 +28,12 @@ def split_name(path: Path, out: Collector) -> tuple[str, str] | None:
     slug, _, lang = stem.rpartition(".")
     if not slug or lang not in LANGUAGES:
         slug, lang = stem, DEFAULT_LANG
-    if SLUG_RE.match(slug):
+    if SLUG_RE.match(slug) and len(slug) <= SLUG_LIMIT:
         return slug, lang
+    if SLUG_RE.match(slug):
+        too_long = "file name too long for an output file ({length} characters; at most {most})"
+        out.add(path, None, too_long, "give it a shorter name", length=len(slug), most=SLUG_LIMIT)
+        return None
     suggestion = free_slug(path.parent, slug, lang)
     hint = (
         "use lowercase letters, digits and single hyphens: rename it to '{suggestion}.md'"

@@ -28,6 +28,11 @@ DESK_STATIC = STYLES / "desk"  # the desk's stylesheet, script and icon
 STARTER = PACKAGE / "starter"  # the content folder that ``init`` copies
 DEFAULT_CONTENT = Path("content")
 DEFAULT_OUT = Path("dist")
+# What the renderer may read: images, stylesheets and fonts. Nothing else can end up in a PDF
+# (the renderer's fetcher in pdf.py; theme.py checks content/theme.css against it).
+RESOURCE_SUFFIXES = frozenset(
+    {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".css", ".ttf", ".otf", ".woff", ".woff2"}
+)
 
 # The templates the renderer starts from (html.py); the rest are found through them.
 ENTRY_TEMPLATES = ("article.html", "metaphor.html", "booklet.html", "notes.html")

@@ -8,27 +8,25 @@ processes: its argument and result are plain picklable values, and it never rais
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import mimetypes
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from .models import Problem, line_of
-from .paths import STYLES, clip, display
+from .paper import off_page_problems, overflow_mm
+from .paths import RESOURCE_SUFFIXES, STYLES, clip, display
 from .qr import keep_off_folds
 
-PX_TO_MM = 25.4 / 96
 # The content folder as the renderer sees it: the same URL wherever the folder is, so that
 # nothing of the folder's location (image names are hashes of their URL) ends up in a PDF.
 VIRTUAL_CONTENT = "file:///.handouts-content/"
-# What the renderer may read: images, stylesheets and fonts. Nothing else can end up in a PDF.
-RESOURCE_SUFFIXES = frozenset(
-    {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".css", ".ttf", ".otf", ".woff", ".woff2"}
-)
 
 
 @dataclass(frozen=True)
@@ -49,6 +47,7 @@ class RenderJob:
     notes_html: str | None = None  # the booklet only: one "Notities" page, to pad to 4n pages
     parts: tuple[tuple[Path, str], ...] = ()  # the booklet only: its items' files and texts, to blame
     theme: Path | None = None  # content/theme.css: loaded after the stylesheet, so its variables win
+    check_only: bool = False  # ``check``: render and check in memory; no PDF comes back
 
 
 @dataclass(frozen=True)
@@ -165,54 +164,23 @@ def render(job: RenderJob) -> RenderResult:
 
 def _render(job: RenderJob) -> RenderResult:
     os.environ["SOURCE_DATE_EPOCH"] = str(job.source_date_epoch)
-    from .engine import weasyprint  # first: it imports WeasyPrint the quick way
+    from .engine import weasyprint  # noqa: F401  first: it imports WeasyPrint the quick way
 
     fetcher = _make_fetcher(job.roots)
     collect = _Collect()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(collect)
-    previous = logger.propagate
-    logger.propagate = False
-    try:
-        fonts, parsed = _stylesheets(job, fetcher, collect)
-
-        # The layout, then the practice's theme, then the variant's type scale (large.css): a
-        # theme changes colours and fonts, and large print keeps its sizes whatever the theme.
-        stylesheets = parsed[:1]
-        if job.theme is not None:
-            stylesheets.append(
-                weasyprint.CSS(filename=str(job.theme), url_fetcher=fetcher, font_config=fonts)
-            )
-        stylesheets += parsed[1:]
-
-        attachments: list[str] = []
-
-        def layout(html: str) -> Any:
-            page = weasyprint.HTML(string=html, base_url=job.base_url, url_fetcher=fetcher)
-            attachments.extend(_refuse_attachments(page.etree_element))
-            rendered = page.render(stylesheets=stylesheets, font_config=fonts)
-            keep_off_folds(rendered)  # no QR code on the line where an A4 page is folded
-            # Belt and braces: nothing the document collected as an attachment is written.
-            rendered.metadata.attachments = []
-            for each in rendered.pages:
-                each.links[:] = [link for link in each.links if link[0] != "attachment"]
-            return rendered
-
+    with _listening(collect):
+        layout = _Layout(job, fetcher, collect)
         document = layout(job.html)
         pages = len(document.pages)
         problems = _problems(job, fetcher.refused, collect.messages)
-        problems += _attachment_problems(job, attachments)
+        problems += _attachment_problems(job, layout.attachments)
+        problems += off_page_problems(document, lambda *snippets: _blame(job, _needle(job, *snippets)))
         overflow = 0.0
         if job.max_pages is not None and pages > job.max_pages:
-            overflow = _overflow_mm(document)
+            overflow = overflow_mm(document)
             problems.append(_too_long(job, pages, overflow))
         if job.notes_html is not None and pages % 4:
-            # Pad to a multiple of 4 with notes pages, before the back cover: earlier page
-            # numbers (and so the table of contents) do not move.
-            notes = layout(job.notes_html)  # a right-hand page, then a left-hand page
-            first = pages - 1  # index of the first notes page: where the back cover was
-            padding = [notes.pages[(first + i) % 2] for i in range(4 - pages % 4)]
-            document = document.copy(document.pages[:-1] + padding + document.pages[-1:])
+            document = _padded(document, layout(job.notes_html))
             pages = len(document.pages)
         if problems:
             return RenderResult(job.key, None, pages, tuple(problems), overflow_mm=overflow)
@@ -222,16 +190,57 @@ def _render(job: RenderJob) -> RenderResult:
         if problems:
             return RenderResult(job.key, None, pages, tuple(problems))
         notices = tuple(sorted(collect.notices))
-        if job.notes_html is None:
-            return RenderResult(job.key, ((job.files[0], pdf),), pages, (), notices)
-        from .impose import impose
+        if job.check_only:  # ``check``: everything the build would find, and no PDF kept
+            return RenderResult(job.key, None, pages, (), notices)
+        return RenderResult(job.key, _outputs(job, pdf), pages, (), notices)
 
-        booklet, short_edge, long_edge = job.files
-        outputs = ((booklet, pdf), (short_edge, impose(pdf)), (long_edge, impose(pdf, long_edge=True)))
-        return RenderResult(job.key, outputs, pages, (), notices)
+
+@contextlib.contextmanager
+def _listening(collect: _Collect) -> Iterator[None]:
+    """WeasyPrint's log records go to ``collect`` (and nowhere else) while rendering."""
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collect)
+    previous = logger.propagate
+    logger.propagate = False
+    try:
+        yield
     finally:
         logger.removeHandler(collect)
         logger.propagate = previous
+
+
+class _Layout:
+    """Lays out HTML with the job's stylesheets: ``layout(html)`` is a WeasyPrint document.
+
+    The links of attachments are refused on the way (``attachments`` says which).
+    """
+
+    def __init__(self, job: RenderJob, fetcher: Any, collect: _Collect) -> None:
+        from .engine import weasyprint
+
+        self.job, self.fetcher = job, fetcher
+        self.fonts, parsed = _stylesheets(job, fetcher, collect)
+        # The layout, then the practice's theme, then the variant's type scale (large.css): a
+        # theme changes colours and fonts, and large print keeps its sizes whatever the theme.
+        self.stylesheets = parsed[:1]
+        if job.theme is not None:
+            theme = weasyprint.CSS(filename=str(job.theme), url_fetcher=fetcher, font_config=self.fonts)
+            self.stylesheets.append(theme)
+        self.stylesheets += parsed[1:]
+        self.attachments: list[str] = []
+
+    def __call__(self, html: str) -> Any:
+        from .engine import weasyprint
+
+        page = weasyprint.HTML(string=html, base_url=self.job.base_url, url_fetcher=self.fetcher)
+        self.attachments.extend(_refuse_attachments(page.etree_element))
+        rendered = page.render(stylesheets=self.stylesheets, font_config=self.fonts)
+        keep_off_folds(rendered)  # no QR code on the line where an A4 page is folded
+        # Belt and braces: nothing the document collected as an attachment is written.
+        rendered.metadata.attachments = []
+        for each in rendered.pages:
+            each.links[:] = [link for link in each.links if link[0] != "attachment"]
+        return rendered
 
 
 def _too_long(job: RenderJob, pages: int, overflow: float) -> Problem:
@@ -244,6 +253,36 @@ def _too_long(job: RenderJob, pages: int, overflow: float) -> Problem:
         pages=pages,
         mm=f"{overflow:.0f}",
     )
+
+
+def _padded(document: Any, notes: Any) -> Any:
+    """The booklet padded to a multiple of 4 pages with notes pages, before the back cover:
+    earlier page numbers (and so the table of contents) do not move. ``notes`` is a right-hand
+    page, then a left-hand page."""
+    pages = len(document.pages)
+    first = pages - 1  # index of the first notes page: where the back cover was
+    padding = [notes.pages[(first + i) % 2] for i in range(4 - pages % 4)]
+    return document.copy(document.pages[:-1] + padding + document.pages[-1:])
+
+
+def _outputs(job: RenderJob, pdf: bytes) -> tuple[tuple[str, bytes], ...]:
+    """The files of a job: its PDF; for the booklet, also imposed for the office printer."""
+    if job.notes_html is None:
+        return ((job.files[0], pdf),)
+    from .impose import impose
+
+    booklet, short_edge, long_edge = job.files
+    return ((booklet, pdf), (short_edge, impose(pdf)), (long_edge, impose(pdf, long_edge=True)))
+
+
+def _needle(job: RenderJob, *snippets: str) -> str:
+    """What of ``snippets`` can be found in the job's files: one whole, else its longest word."""
+    texts = [job.source_text, *(text for _, text in job.parts)]
+    for snippet in snippets:
+        if snippet and any(snippet in text for text in texts):
+            return snippet
+    words = sorted((w for snippet in snippets for w in snippet.split()), key=len, reverse=True)
+    return next((word for word in words if any(word in text for text in texts)), "")
 
 
 def _attachment_problems(job: RenderJob, refused: list[str]) -> list[Problem]:
@@ -332,22 +371,3 @@ def _problems(job: RenderJob, refused: list[tuple[str, str]], messages: list[str
         needle = Path(unquote(urlparse(urls[0]).path)).name if urls else ""
         problems.append(Problem(*_blame(job, needle), f"renderer: {_shorten(message, 300)}", hint))
     return problems
-
-
-def _overflow_mm(document: Any) -> float:
-    """How much too long the content is, in millimetres: what spilled onto the pages after the
-    first, less the room still free at the foot of the first page (a block that cannot be split,
-    like the QR codes, moves whole and leaves that room behind)."""
-
-    def extent(page: Any) -> tuple[float, float, float]:
-        root = page._page_box.children[0]  # the <html> box; the rest are margin boxes
-        top = bottom = root.content_box_y()
-        for box in root.descendants():
-            # <html> and <body> continued on the next page reach down to its foot: skip them
-            if box.element_tag not in ("html", "body") and getattr(box, "position_y", None) is not None:
-                bottom = max(bottom, box.position_y + box.margin_height())
-        return top, bottom, page._page_box.content_box_y() + page._page_box.height
-
-    spilled = sum(bottom - top for top, bottom, _ in map(extent, document.pages[1:]))
-    _, used, end = extent(document.pages[0])
-    return max(spilled - max(end - used, 0.0), 1.0) * PX_TO_MM

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .models import (
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .verdict import Verdict
 
 FIXED_EPOCH = 946684800  # 2000-01-01: a fixed date for outputs that have none of their own
+CHECK_DIGEST = "0" * 64  # ``check`` keeps no PDF: its identifier does not matter
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,14 @@ def make_plan(verdict: Verdict, items: Sequence[str], variant: Variant) -> Plan:
     targets = tuple(o for o in candidates if verdict.buildable(o))
     failed = tuple(o.key for o in candidates if o not in targets)
     return Plan(targets, failed, tuple(problems))
+
+
+def check_jobs(verdict: Verdict, variant: Variant = STANDARD) -> list[RenderJob]:
+    """The render layer's jobs: every output a full build would make, rendered in memory by
+    the build's own render code (``check_only``: nothing is written, no PDF comes back)."""
+    data = verdict.content
+    outputs = [o for o in all_outputs(data, variant) if verdict.buildable(o)]
+    return [replace(make_job(o, data, CHECK_DIGEST), check_only=True) for o in outputs]
 
 
 def make_job(output: Output, data: Content, digest: str) -> RenderJob:

@@ -7,17 +7,20 @@ text colours must keep a contrast of 4.5:1 against white and against the tinted 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
-from .frontmatter import Collector, read_text
-from .paths import STYLES, css_references
+from .frontmatter import Collector, read_text, shorten
+from .paths import RESOURCE_SUFFIXES, STYLES
 
 THEME = "theme.css"
 TEXT_COLOURS = ("--ink", "--muted", "--brand", "--accent")
 PANEL = "--brand-light"  # the tinted panels ("In het kort", a card's message) behind text
 ON_PANELS = ("--ink", "--muted", "--brand")  # --accent is never set on a panel
 MIN_CONTRAST = 4.5
+LOCAL_HINT = "put the file in content/fonts/ (fonts) or content/images/ and name it by a relative path"
 
 
 def luminance(rgb: tuple[float, float, float]) -> float:
@@ -75,16 +78,55 @@ def load_theme(root: Path, out: Collector) -> Path | None:
     for node in tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True):
         if node.type == "error":
             out.add(path, node.source_line, f"invalid CSS: {node.message}", "check the braces and semicolons")
-    for target in css_references(path):
-        line = next((n for n, t in enumerate(text.splitlines(), 1) if target.name in t), None)
-        if not target.resolve().is_relative_to(root.resolve()):
-            out.add(
-                path, line, f"'{target.name}' is outside the content folder", "put fonts in content/fonts/"
-            )
-        elif not target.is_file():
-            out.add(path, line, f"'{target.name}' not found", "put the font files in content/fonts/")
+    _check_addresses(path, text, root, out)
     _check_contrast(path, text, out)
     return path
+
+
+def _addresses(text: str) -> Iterator[tuple[str, int]]:
+    """Every address a stylesheet loads (its url()s and @imports), with its line."""
+    import tinycss2
+
+    def first_string(tokens: list[Any], line: int) -> Iterator[tuple[str, int]]:
+        yield from ((t.value, line) for t in tokens if t.type == "string")
+
+    def walk(nodes: Iterable[Any]) -> Iterator[tuple[str, int]]:
+        for node in nodes:
+            if node.type == "url":
+                yield node.value, node.source_line
+            elif node.type == "function" and node.lower_name == "url":
+                yield from first_string(node.arguments, node.source_line)
+            elif node.type == "at-rule" and node.lower_at_keyword == "import":
+                yield from first_string(node.prelude, node.source_line)
+            for part in ("prelude", "content", "value", "arguments"):
+                children = getattr(node, part, None)
+                if isinstance(children, list):
+                    yield from walk(children)
+
+    yield from walk(tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True))
+
+
+def _check_addresses(path: Path, text: str, root: Path, out: Collector) -> None:
+    """Every file the theme loads is one the renderer will serve: inside the content folder, a
+    font, an image or a stylesheet; never a web address or a file: URL."""
+    for address, line in _addresses(text):
+        scheme = address.split(":", 1)[0].lower() if ":" in address else ""
+        if scheme == "data" or address.startswith("#"):
+            continue
+        if scheme or address.startswith("//"):
+            why = (
+                "the renderer is offline" if scheme != "file" else "a file: address leaves the content folder"
+            )
+            out.add(path, line, f"'{shorten(address, 60)}' cannot be loaded: {why}", LOCAL_HINT)
+            continue
+        target = path.parent / unquote(address.split("?", 1)[0].split("#", 1)[0])
+        shown = shorten(target.name, 60)
+        if not target.resolve().is_relative_to(root.resolve()):
+            out.add(path, line, f"'{shown}' is outside the content folder", LOCAL_HINT)
+        elif not target.is_file():
+            out.add(path, line, f"'{shown}' not found", LOCAL_HINT)
+        elif target.suffix.lower() not in RESOURCE_SUFFIXES:
+            out.add(path, line, f"'{shown}' is not a font, an image or a stylesheet", LOCAL_HINT)
 
 
 def _check_contrast(path: Path, text: str, out: Collector) -> None:

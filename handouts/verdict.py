@@ -5,11 +5,14 @@
 2. **languages**: each language's catalogue of the handouts' fixed texts; a language whose
    catalogue has an error makes nothing. And the cards not yet translated (warnings).
 3. **review**: items never reviewed by a therapist, or too long ago (warnings).
-4. **render**: what only rendering can tell (a card longer than its page): decided by the
-   build, outside this verdict.
+4. **render**: what only rendering can tell (a card longer than its page, text off the
+   paper). The build finds it as it renders each output (``pdf.render``); ``rendered`` renders
+   every output the build would make through the same code, in memory, and returns the same
+   problems, without writing anything.
 
-``check`` reports every layer; ``build`` and ``watch`` report the content and the catalogues
-of the languages they make, and make what ``buildable`` allows; the desk reads the same.
+``check`` reports every layer (``check --fast`` all but the render layer); ``build`` and
+``watch`` report the content and the catalogues of the languages they make, and make what
+``buildable`` allows; the desk reads the same. A folder that ``check`` passes, ``build`` builds.
 """
 
 from __future__ import annotations
@@ -18,9 +21,13 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .models import LANGUAGES, Content, Output, Problem
+from .paths import display
+
+if TYPE_CHECKING:
+    from .workers import Workers
 
 Layer = Literal["content", "languages", "review", "render"]
 LAYERS: tuple[Layer, ...] = ("content", "languages", "review", "render")
@@ -32,6 +39,7 @@ class Verdict:
 
     content: Content
     _catalogues: dict[str, tuple[Problem, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _rendered: list[tuple[Problem, ...]] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def of(cls, root: Path) -> Verdict:
@@ -78,8 +86,16 @@ class Verdict:
 
     @property
     def checked(self) -> list[Problem]:
-        """What ``check`` reports: every layer before rendering, every language."""
+        """What ``check --fast`` reports: every layer before rendering, every language."""
         return [*self.content.problems, *self.languages(), *self.review]
+
+    def rendered(self, workers: Workers | None = None) -> tuple[Problem, ...]:
+        """The render layer: the problems of every output a full build would make, found by
+        rendering each in memory (``workers``: the processes to render in; by default this
+        call's own, one per core)."""
+        if not self._rendered:
+            self._rendered.append(_render_layer(self, workers))
+        return self._rendered[0]
 
     def built(self, langs: Iterable[str]) -> list[Problem]:
         """What a build of outputs in ``langs`` reports: the content, and those catalogues."""
@@ -96,3 +112,36 @@ class Verdict:
         else:
             valid = output.source_key not in self.content.broken
         return valid and output.lang not in self.untranslated([output.lang])
+
+
+def _render_layer(verdict: Verdict, workers: Workers | None) -> tuple[Problem, ...]:
+    import os
+
+    from .plan import check_jobs
+    from .workers import Lost, Workers
+
+    jobs = check_jobs(verdict)
+    if not jobs:
+        return ()
+    own = workers or Workers(min(os.cpu_count() or 1, len(jobs)))
+    problems: list[Problem] = []
+    try:
+        own.start()
+        for result in own.render(jobs, lambda key: None):
+            if isinstance(result, Lost):
+                problems.append(_lost(verdict, result.key))
+            else:
+                problems += result.problems
+    finally:
+        if workers is None:
+            own.stop()
+    return tuple(problems)
+
+
+def _lost(verdict: Verdict, key: str) -> Problem:
+    return Problem(
+        display(verdict.content.root),
+        None,
+        f"a render worker stopped unexpectedly (killed, or out of memory?): {key} not checked",
+        "run check again",
+    )

@@ -82,7 +82,7 @@ class Case:
     says: tuple[str, ...]  # in the message or its hint
     unbuilt: frozenset[str]  # outputs that must not be written
     booklet: bool = False  # keep booklet.yml (otherwise removed: the booklet is slow to render)
-    render_time: bool = False  # found while rendering, so not by ``check``
+    render_time: bool = False  # found while rendering: by ``check``, not by ``check --fast``
     failed: int = 1  # items (and booklet) the build summary counts as failed
 
 
@@ -407,19 +407,18 @@ def test_one_broken_file(
     before = tree(tmp_path)
     code, checked = run(capfd, "check", "--content", str(content))
     assert tree(tmp_path) == before, "check wrote something"
-    if case.render_time:
-        assert code == 0, checked
-    else:
-        assert code == 1, checked
-        assert_reported(checked, case.file, case.line, *case.says)
+    assert code == 1, checked  # check renders in memory what only rendering tells
+    assert_reported(checked, case.file, case.line, *case.says)
+    if case.render_time:  # ... and ``check --fast`` does not render
+        code, fast = run(capfd, "check", "--fast", "--content", str(content))
+        assert code == 0 and "--fast" in fast.splitlines()[-1], fast
 
     # one job: rendered in this process, where WeasyPrint is imported and warmed up once
     # not quiet: the summary line is printed even when nothing failed (a bad file name)
     code, err = run(capfd, "build", "--content", str(content), "--out", str(out), "--jobs", "1")
     assert code == 1, err
     assert_reported(err, case.file, case.line, *case.says)
-    if not case.render_time:
-        assert reported(err) == reported(checked), "check and build report different problems"
+    assert reported(err) == reported(checked), "check and build report different problems"
     assert pdfs(out) == HANDOUTS - case.unbuilt, err
     summary = SUMMARY_RE.search(err)
     assert summary, err

@@ -172,6 +172,18 @@ def test_a_rename_hint_proposes_a_free_name_that_keeps_the_letters(
     assert "rename it to 'cafe.md'" in err, err
 
 
+def test_a_file_name_too_long_for_its_output_is_refused_by_check_as_by_build(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 250-character slug passed check, and build failed writing it ("File name too long")."""
+    monkeypatch.chdir(tmp_path)
+    long = "-".join(["kaart"] * 42)[:250].strip("-")
+    content = make_content(tmp_path, {f"metaphors/{long}.md": SAMPLE[CARD]})
+    code, err = check(capfd, content)
+    assert code == 1, err
+    assert "file name too long for an output file (" in err and "at most 120" in err
+
+
 def test_a_name_with_a_line_break_or_a_bidi_control_is_printed_quoted_on_one_line(
     tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
