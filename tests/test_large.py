@@ -21,8 +21,9 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
-from conftest import CONTENT
+from conftest import CONTENT, make_content
 
+from handouts import qr
 from handouts.cli import main
 
 PT_TO_MM = 25.4 / 72
@@ -118,7 +119,7 @@ def _font_name(textpage: pdfium.PdfTextPage, i: int) -> str:
 
 
 def _char(textpage: pdfium.PdfTextPage, i: int, height: float, drawn: set[int]) -> Char:
-    left, bottom, right, top = textpage.get_charbox(i, loose=True)  # its advance, not its ink
+    left, _, right, top = textpage.get_charbox(i, loose=True)  # its advance, not its ink
     matrix = pdfium_c.FS_MATRIX()
     pdfium_c.FPDFText_GetMatrix(textpage.raw, i, ctypes.byref(matrix))
     scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c))
@@ -222,11 +223,13 @@ def small_addresses(pdf: Path) -> list[str]:
     An address is the text of a link to an address that reads as one (not a sentence)."""
     found = []
     for number, (chars, links) in enumerate(zip(read_pages(pdf), uri_rects(pdf), strict=True), 1):
-        for uri, (left, top, right, bottom) in links:
+        for _, (left, top, right, bottom) in links:
             inside = [
                 c
                 for c in chars
-                if not c.drawing and left - 0.5 <= c.left and c.right <= right + 0.5 and top - 1 <= c.baseline <= bottom + 1
+                if not c.drawing
+                and left - 0.5 <= c.left <= c.right <= right + 0.5
+                and top - 1 <= c.baseline <= bottom + 1
             ]
             text = "".join(c.text for c in inside)
             if inside and ADDRESS.match(text) and min(c.size for c in inside) < MIN_LABEL_PT:
@@ -291,3 +294,37 @@ def test_the_qr_block_never_stands_alone_on_a_page(large: Path, name: str) -> No
     block_top = min(top for _, (_, top, _, _) in links) - 50  # the code and its label, above its address
     above = [line for line in lines if line.baseline < block_top and not ADDRESS.match(line.text)]
     assert sum(len(line.text) for line in above) >= 40, f"{name}: the last page holds only the QR block"
+
+
+# ---------------------------------------------------------------------------- the checks can fail
+
+SENTENCE = "Een zin over het beeld, in gewone woorden, zodat je weet wat het betekent. "
+TIP = "iets wat je elke dag zelf kunt doen, rustig en zonder haast, thuis."
+LONG_CARD = (
+    "---\ntitle: Een lange kaart\nsummary: De kern van de kaart in een zin.\n---\n\n"
+    + "".join(f"## Deel {n}\n\n{SENTENCE * 5}\n\n" for n in (1, 2))
+    + "## Wat kan je zelf doen?\n\n"
+    + "".join(f"- Tip {n}: {TIP}\n" for n in range(6))
+)
+
+
+@pytest.mark.parametrize("as_before", [False, True])
+def test_a_card_laid_out_as_before_fails_the_fill_check(tmp_path: Path, as_before: bool) -> None:
+    """A list kept whole (as standard print does) leaves page 1 a third empty: the check sees it."""
+    files: dict[str, str | bytes | None] = {"metaphors/lang.md": LONG_CARD}
+    if as_before:
+        files["theme.css"] = ".card .text ul { break-inside: avoid !important; }\n"
+    content = make_content(tmp_path, files)
+    out = tmp_path / "dist"
+    args = ["metaphors/lang", "--variant", "large", "--content", str(content), "--out", str(out), "-q"]
+    assert main(["build", *args]) == 0
+    (lines, footer), *rest = body_lines(out / "large/metaphors/lang.pdf")
+    assert footer is not None and len(rest) == 1
+    assert (footer - lines[-1].baseline > FILLED_MM) == as_before
+    assert not lines[-1].heading
+
+
+def test_a_qr_block_set_at_the_foot_goes_as_low_as_the_folds_allow() -> None:
+    assert qr.fold_shift_mm([(120.0, 154.0)], 100, foot=True) == 100  # 220 to 254 mm: clear
+    assert qr.fold_shift_mm([(100.0, 134.0)], 70, foot=True) == pytest.approx(59)  # above the 198 mm fold
+    assert qr.fold_shift_mm([(120.0, 154.0)], 100) == pytest.approx(148.5 + 5 - 120)  # the least move
