@@ -111,10 +111,11 @@ def qr_svg(url: str, alt: str) -> Markup:
     )
 
 
-def fold_shift_mm(codes: list[tuple[float, float]], room_mm: float) -> float | None:
+def fold_shift_mm(codes: list[tuple[float, float]], room_mm: float, foot: bool = False) -> float | None:
     """How far (mm, 0 or more) to move a block down so that none of its ``codes`` (top and
     bottom, mm from the top of the page) comes within ``FOLD_CLEARANCE_MM`` of a fold line;
-    at most ``room_mm``. None when no such move exists."""
+    at most ``room_mm``: the least such move, or with ``foot`` the greatest (the block as near
+    the foot of the page as the folds allow). None when no such move exists."""
 
     def clear(shift: float) -> bool:
         return all(
@@ -123,14 +124,21 @@ def fold_shift_mm(codes: list[tuple[float, float]], room_mm: float) -> float | N
             for fold in FOLDS_MM
         )
 
-    candidates = [0.0] + [fold + FOLD_CLEARANCE_MM - top for top, _ in codes for fold in FOLDS_MM]
-    return min((s for s in candidates if 0 <= s <= room_mm and clear(s)), default=None)
+    candidates = [0.0, room_mm] + [
+        shift
+        for top, bottom in codes
+        for fold in FOLDS_MM
+        for shift in (fold + FOLD_CLEARANCE_MM - top, fold - FOLD_CLEARANCE_MM - bottom)
+    ]
+    fitting = [s for s in candidates if 0 <= s <= room_mm and clear(s)]
+    return (max if foot else min)(fitting, default=None)
 
 
 def keep_off_folds(document: Any) -> None:
     """Move each A4 page's QR block (``.links``) down, into the room left at the foot of the
-    page, until no code lies on a fold line. ``document`` is a rendered WeasyPrint document;
-    its pages are changed in place (nothing is laid out again)."""
+    page, until no code lies on a fold line; a block styled ``--qr-place: foot`` (large-print
+    cards, styles/large.css) moves to the foot of its page. ``document`` is a rendered
+    WeasyPrint document; its pages are changed in place (nothing is laid out again)."""
     from weasyprint.document import Page
 
     for index, page in enumerate(document.pages):
@@ -147,7 +155,7 @@ def keep_off_folds(document: Any) -> None:
                 if _classes(box) and "qr" in _classes(box)
             ]
             room = (bottom - block.position_y - block.margin_height()) * PX_TO_MM
-            shift = fold_shift_mm(codes, max(room - 0.1, 0.0))
+            shift = fold_shift_mm(codes, max(room - 0.1, 0.0), _at_foot(block))
             if codes and shift:
                 _move_down(block, shift / PX_TO_MM)
                 moved = True
@@ -158,6 +166,11 @@ def keep_off_folds(document: Any) -> None:
 def _classes(box: Any) -> list[str]:
     element = getattr(box, "element", None)
     return (element.get("class") or "").split() if element is not None and hasattr(element, "get") else []
+
+
+def _at_foot(block: Any) -> bool:
+    """Whether the stylesheets place this QR block at the foot of its page (``--qr-place: foot``)."""
+    return any(getattr(token, "value", None) == "foot" for token in block.style["__qr_place"] or ())
 
 
 def _qr_blocks(page_box: Any) -> list[Any]:
