@@ -432,7 +432,9 @@ def test_keyboard_alone(server: Server, page: Any) -> None:
         raise AssertionError(f"never reached {predicate} with Tab")
 
     tab_to("e.id === 'zoeken'")
-    page.keyboard.type("oke")
+    with page.expect_response(lambda r: "q=oke" in r.url):  # the cards are put in order: then Tab on
+        page.keyboard.type("oke")
+    page.wait_for_load_state("networkidle")
     tab_to("e.classList.contains('entry-link')")
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"  # the focus is visible

@@ -354,8 +354,9 @@ def test_check_links_on_the_command_line_fetches_and_keeps_the_result(
     from handouts.cli import main
 
     content, out = _content(tmp_path, site), tmp_path / "dist"
-    assert main(["check", "--content", str(content), "--out", str(out)]) in (0, 1)
-    assert last_report(out) is None and not connections
-    main(["check", "--content", str(content), "--out", str(out), "--links"])
+    online = lambda: [c for c in connections if isinstance(c, tuple)]  # noqa: E731 (not the workers' pipes)
+    assert main(["check", "--fast", "--content", str(content), "--out", str(out)]) in (0, 1)
+    assert last_report(out) is None and not online()
+    main(["check", "--fast", "--content", str(content), "--out", str(out), "--links"])
     assert "address(es) checked" in capsys.readouterr().err
-    assert last_report(out) is not None and connections
+    assert last_report(out) is not None and online()
