@@ -408,7 +408,7 @@ def test_several_handouts_print_as_one_pdf_with_one_personal_block(server: Serve
     page.get_by_label("Kies om samen af te drukken").nth(2).check()
     assert page.get_by_text("2 handouts gekozen").is_visible()
     page.get_by_role("button", name="Samen afdrukken").click()
-    assert page.get_by_role("heading", name="Samen afdrukken").is_visible()
+    page.get_by_role("heading", name="Samen afdrukken").wait_for()  # the next page has loaded
     page.get_by_label("Naam patiënt").fill(NAME)
     pdf, _ = make_pdf(page)
     page.screenshot(path="/tmp/desk-several.png", full_page=True)
