@@ -48,6 +48,8 @@ class RenderJob:
     parts: tuple[tuple[Path, str], ...] = ()  # the booklet only: its items' files and texts, to blame
     theme: Path | None = None  # content/theme.css: loaded after the stylesheet, so its variables win
     check_only: bool = False  # ``check``: render and check in memory; no PDF comes back
+    then: tuple[RenderJob, ...] = ()  # the desk: handouts printed after this one, in the same PDF
+    title: str | None = None  # the PDF's title when it holds several handouts
 
 
 @dataclass(frozen=True)
@@ -170,15 +172,16 @@ def _render(job: RenderJob) -> RenderResult:
     collect = _Collect()
     with _listening(collect):
         layout = _Layout(job, fetcher, collect)
-        document = layout(job.html)
+        document, problems, overflow = _laid_out(job, layout)
         pages = len(document.pages)
-        problems = _problems(job, fetcher.refused, collect.messages)
-        problems += _attachment_problems(job, layout.attachments)
-        problems += off_page_problems(document, lambda *snippets: _blame(job, _needle(job, *snippets)))
-        overflow = 0.0
-        if job.max_pages is not None and pages > job.max_pages:
-            overflow = overflow_mm(document)
-            problems.append(_too_long(job, pages, overflow))
+        if job.then and not problems:  # several handouts as one PDF (the desk)
+            from .together import together
+
+            document, problems = together(
+                job, document, lambda each: _laid_out(each, _Layout(each, fetcher, collect))[:2]
+            )
+            pages = len(document.pages) if not problems else pages
+        problems = _problems(job, fetcher.refused, collect.messages) + problems
         if job.notes_html is not None and pages % 4:
             document = _padded(document, layout(job.notes_html))
             pages = len(document.pages)
@@ -193,6 +196,19 @@ def _render(job: RenderJob) -> RenderResult:
         if job.check_only:  # ``check``: everything the build would find, and no PDF kept
             return RenderResult(job.key, None, pages, (), notices)
         return RenderResult(job.key, _outputs(job, pdf), pages, (), notices)
+
+
+def _laid_out(job: RenderJob, layout: _Layout) -> tuple[Any, list[Problem], float]:
+    """The job's document, what is wrong with its pages, and how far it runs past its last page."""
+    document = layout(job.html)
+    pages = len(document.pages)
+    problems = _attachment_problems(job, layout.attachments)
+    problems += off_page_problems(document, lambda *snippets: _blame(job, _needle(job, *snippets)))
+    overflow = 0.0
+    if job.max_pages is not None and pages > job.max_pages:
+        overflow = overflow_mm(document)
+        problems.append(_too_long(job, pages, overflow))
+    return document, problems, overflow
 
 
 @contextlib.contextmanager

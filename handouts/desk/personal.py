@@ -64,6 +64,14 @@ def job(key: str, data: Content, personal: Personal | None) -> RenderJob:
     return dataclasses.replace(plain, html=render_item(item, data, personal))
 
 
+def pack_job(keys: Sequence[str], data: Content, personal: Personal, title: str) -> RenderJob:
+    """Several handouts as one render job, so one tagged PDF: the first with the personal block,
+    the others as built, each from a new sheet (see ``handouts.together``)."""
+    first = job(keys[0], data, personal)
+    following = tuple(job(key, data, None) for key in keys[1:])
+    return dataclasses.replace(first, then=following, title=title)
+
+
 def cut_advice(overflow_mm: float, note: str) -> str:
     """How much to cut from a note that pushes a card onto a second page, in plain Dutch."""
     lines = max(1, math.ceil(overflow_mm / NOTE_LINE_MM))
@@ -80,12 +88,19 @@ def cut_advice(overflow_mm: float, note: str) -> str:
 
 
 def merge(pdfs: Sequence[bytes], title: str) -> bytes:
-    """Several PDFs as one, in order, with neutral metadata (no patient's name)."""
+    """Several PDFs as one, in order, with neutral metadata (no patient's name); a blank page
+    after one of an odd number of pages, so each starts on a new sheet in duplex.
+
+    Only for a pack that holds a handout printed from its last good PDF (its text has an
+    error): the result is not tagged. Every other pack is one document (``pack_job``).
+    """
     from pypdf import PdfWriter
 
     writer = PdfWriter()
-    for pdf in pdfs:
+    for number, pdf in enumerate(pdfs):
         writer.append(io.BytesIO(pdf))
+        if len(writer.pages) % 2 and number < len(pdfs) - 1:
+            writer.add_blank_page()
     writer.add_metadata({"/Title": title, "/Producer": "handouts"})
     buffer = io.BytesIO()
     writer.write(buffer)

@@ -29,11 +29,22 @@ from flask import (
 )
 
 from ..models import Metaphor
+from ..together import title as together_title
 from . import staff as staff_page
 from .catalogue import Entry
 from .forms import AccessForm, PersonalForm, RebuildForm, SeveralForm
 from .guard import client_key, current_attempts, inside, local_target, locked_message
-from .personal import NAME_MAX, NOTE_MAX, Personal, cut_advice, job, merge, record_line, therapists
+from .personal import (
+    NAME_MAX,
+    NOTE_MAX,
+    Personal,
+    cut_advice,
+    job,
+    merge,
+    pack_job,
+    record_line,
+    therapists,
+)
 from .search import MAX_QUERY, results
 from .state import current_desk
 
@@ -261,8 +272,9 @@ def _form_errors(exc: FormError, template: str, **context: Any) -> Any:
 
 
 def _print(entries: list[Entry], personal: Personal) -> bytes:
-    """The first handout personalised, the others as built, as one PDF. A handout whose text has
-    an error prints from its last good PDF: the personal block goes on the first without one."""
+    """The handouts as one PDF, the first personalised, each from a new sheet. A handout whose
+    text has an error prints from its last good PDF: the personal block goes on the first
+    without one."""
     state = current_desk()
     content = state.catalogue.content
     assert content is not None
@@ -270,7 +282,10 @@ def _print(entries: list[Entry], personal: Personal) -> bytes:
     if not personal_ones:
         raise FormError({"form": NOT_PERSONAL})
     first = personal_ones[0]
-    result = state.render(job(first.key, content, personal))
+    title = together_title([e.title for e in entries])
+    whole = len(personal_ones) == len(entries) and len(entries) > 1
+    render_job = pack_job([e.key for e in entries], content, personal, title) if whole else None
+    result = state.render(render_job or job(first.key, content, personal))
     if result.outputs is None:
         if result.pages > 1 and isinstance(content.item(first.key), Metaphor):
             raise FormError({"notitie": cut_advice(result.overflow_mm, personal.note)})
@@ -279,10 +294,9 @@ def _print(entries: list[Entry], personal: Personal) -> bytes:
             {"form": "Deze handout kon niet gemaakt worden. Vraag het na bij wie de inhoud beheert."}
         )
     made = result.outputs[0][1]
-    pdfs = [made if e is first else _file(e.pdf).read_bytes() for e in entries]
-    if len(pdfs) == 1:
-        return pdfs[0]
-    return merge(pdfs, f"Handouts - {state.practice_name}")
+    if render_job is not None or len(entries) == 1:
+        return made
+    return merge([made if e is first else _file(e.pdf).read_bytes() for e in entries], title)
 
 
 def _pdf_response(pdf: bytes, filename: str, record: str) -> Response:
