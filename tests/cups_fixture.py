@@ -9,6 +9,7 @@ fixture starts them when they do not run (as root, as CI is), and stops what it 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -131,15 +132,26 @@ def _bus_answers() -> bool:
         return s.connect_ex("/run/dbus/system_bus_socket") == 0
 
 
+def _up_or_gone(port: int, process: subprocess.Popen[bytes]) -> bool:
+    return _listening(port) or process.poll() is not None
+
+
 def _start_printer(root: Path, name: str, duplex: bool, processes: list[subprocess.Popen[bytes]]) -> Printer:
-    printer = Printer(name, _free_port(), root / f"received-{name}")
-    printer.kept.mkdir()
-    args = [tool("ippeveprinter"), "-r", "off", "-k", "-d", str(printer.kept), "-p", str(printer.port)]
-    args += ["-c", tool("true"), "-f", "application/pdf,image/pwg-raster,image/urf"]  # "-c": no 5-15 s pause
-    with (root / f"{name}.log").open("wb") as log:
-        processes.append(subprocess.Popen([*args, *(["-2"] if duplex else []), name], stdout=log, stderr=log))
-    _wait_for(lambda: _listening(printer.port), f"ippeveprinter {name}")
-    return printer
+    """An ippeveprinter on a free port; started again on another port when the one it was given
+    was taken meanwhile ("Address already in use": a busy test machine has many servers)."""
+    for _ in range(5):
+        printer = Printer(name, _free_port(), root / f"received-{name}")
+        printer.kept.mkdir(exist_ok=True)
+        args = [tool("ippeveprinter"), "-r", "off", "-k", "-d", str(printer.kept), "-p", str(printer.port)]
+        # "-c": no 5-15 s pause after each job
+        args += ["-c", tool("true"), "-f", "application/pdf,image/pwg-raster,image/urf"]
+        with (root / f"{name}.log").open("wb") as log:
+            process = subprocess.Popen([*args, *(["-2"] if duplex else []), name], stdout=log, stderr=log)
+        _wait_for(functools.partial(_up_or_gone, printer.port, process), f"ippeveprinter {name}")
+        if process.poll() is None:
+            processes.append(process)
+            return printer
+    pytest.fail(f"ippeveprinter {name} did not start: {(root / f'{name}.log').read_text()[-300:]}")
 
 
 def _start_cupsd(root: Path, processes: list[subprocess.Popen[bytes]]) -> Path:
