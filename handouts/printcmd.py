@@ -11,6 +11,8 @@ import hashlib
 import sys
 from pathlib import Path
 
+from .console import CONTENT_ERRORS as FAILED  # exit 1: not printed, as a content error is not built
+from .console import OK, USAGE
 from .models import VARIANTS, Content, Output
 from .paths import DEFAULT_CONTENT, DEFAULT_OUT
 from .printing import (
@@ -26,7 +28,6 @@ from .printing import (
 )
 from .printstate import JobState, privacy_warnings, wait
 
-OK, FAILED, USAGE = 0, 1, 2
 WAIT_SECONDS = 600.0
 
 

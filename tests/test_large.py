@@ -22,6 +22,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 from conftest import CONTENT, make_content
+from test_print import _drawn_text_objects  # what belongs to a drawing, as the label-size test reads it
 
 from handouts import qr
 from handouts.cli import main
@@ -94,23 +95,6 @@ class Line:
         return max(c.baseline for c in self.chars)
 
 
-def _drawn_objects(page: pdfium.PdfPage) -> set[int]:
-    """The text objects of a drawing: in a Figure's marked content, or in a form XObject."""
-    drawn = set()
-    for obj in page.get_objects(max_depth=8):
-        if obj.type != pdfium_c.FPDF_PAGEOBJ_TEXT:
-            continue
-        names = []
-        for k in range(pdfium_c.FPDFPageObj_CountMarks(obj.raw)):
-            mark = pdfium_c.FPDFPageObj_GetMark(obj.raw, k)
-            buffer, length = (ctypes.c_ushort * 64)(), ctypes.c_ulong()
-            pdfium_c.FPDFPageObjMark_GetName(mark, buffer, ctypes.sizeof(buffer), ctypes.byref(length))
-            names.append(bytes(buffer)[: length.value].decode("utf-16-le").rstrip("\x00"))
-        if obj.level > 0 or "Figure" in names:
-            drawn.add(ctypes.cast(obj.raw, ctypes.c_void_p).value or 0)
-    return drawn
-
-
 def _font_name(textpage: pdfium.PdfTextPage, i: int) -> str:
     """The name of the font a character is set in: "ABCDEF+AtkinsonHyperlegible-Bold"."""
     buffer, flags = ctypes.create_string_buffer(128), ctypes.c_int()
@@ -146,7 +130,7 @@ def read_pages(pdf: Path) -> list[list[Char]]:
         pages = []
         for page in document:
             textpage = page.get_textpage()
-            drawn = _drawn_objects(page)
+            drawn = _drawn_text_objects(page)
             chars = []
             for i in range(textpage.count_chars()):
                 left, bottom, right, top = textpage.get_charbox(i)
