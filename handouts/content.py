@@ -73,18 +73,7 @@ def load_practice(root: Path, out: Collector) -> Practice | None:
         )
     if not fields.ok:
         return None
-    return Practice(
-        name=v["name"],
-        phone=v["phone"],
-        website=v["website"],
-        booking_url=v["booking_url"],
-        blog_url=v["blog_url"],
-        email=v["email"],
-        address=v["address"],
-        therapists=v["therapists"],
-        review_interval_months=v["review_interval_months"],
-        logo=v["logo"],
-    )
+    return Practice(**{name: v[name] for name in PRACTICE.names})  # every field the schema declares
 
 
 def local_file(fields: Fields, spec: FieldSpec, root: Path) -> Path | None:

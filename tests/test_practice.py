@@ -261,3 +261,18 @@ def test_init_refuses_a_folder_that_is_not_empty(
     assert sorted(p.name for p in Path("bestaand").iterdir()) == ["notities.txt"]
     Path("leeg").mkdir()
     assert run_cli(capfd, "init", "leeg")[0] == 0  # an empty folder is fine
+
+
+def test_every_field_of_practice_yml_reaches_the_model(tmp_path: Path) -> None:
+    """printer: and booklet_printer: were declared in the schema but never reached Practice."""
+    from handouts.content import load
+
+    extra = "printer: Kantoor\nbooklet_printer: Balie\ntherapists: [Tim Willems]\n"
+    content = make_content(tmp_path, {"practice.yml": with_practice(extra)})
+    practice = load(content).practice
+    assert practice is not None
+    assert (practice.printer, practice.booklet_printer, practice.therapists) == (
+        "Kantoor",
+        "Balie",
+        ("Tim Willems",),
+    )
