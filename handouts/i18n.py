@@ -130,8 +130,8 @@ def template_messages() -> dict[str, list[tuple[str, int]]]:
         return extract_python(io.BytesIO(data), keywords, comment_tags, options)
 
     sources: list[tuple[Path, list[tuple[str, Any]], dict[str, dict[str, str]]]] = [
-        (PACKAGE, [("**.py", python)], {}),
-        (TEMPLATES, [("**.html", babel_extract)], {"**.html": {"trimmed": "true"}}),
+        (PACKAGE, [("desk/**", "ignore"), ("**.py", python)], {}),  # the desk's words: desk/words.py
+        (TEMPLATES, [("desk/**", "ignore"), ("**.html", babel_extract)], {"**.html": {"trimmed": "true"}}),
     ]
     found: dict[str, list[tuple[str, int]]] = {}
     for folder, method_map, options_map in sources:

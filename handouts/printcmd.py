@@ -195,7 +195,7 @@ def _wait(plan: PrintPlan, job: str, quiet: bool) -> int:
                 f" starts a stopped queue), or cancel it: 'cancel {job}'"
             )
         print(
-            f"handouts: error: {job} did not print: {status.reason_en} ({plan.queue}); {then}",
+            f"handouts: error: {job} did not print: {status.reason} ({plan.queue}); {then}",
             file=sys.stderr,
         )
         return FAILED

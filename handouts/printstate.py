@@ -1,4 +1,4 @@
-"""A print job's state in Dutch for the desk, waiting for it, and CUPS's privacy settings.
+"""A print job's state, waiting for it, and CUPS's privacy settings.
 
 The state is read with ``lpstat`` as CUPS gives it: a job still in the queue is waiting, printing,
 or stuck on a printer that is stopped or reports an error (paper out, ...). A job that has left the
@@ -14,25 +14,25 @@ from dataclasses import dataclass
 
 from .printing import PrintError, Queue, _run, _said, _text, check_scheduler, printer_state
 
-# printer-state-reasons, as a therapist would say them (and in English for the command line);
+# printer-state-reasons, in a few English words (the desk says them in Dutch: desk/printviews.py);
 # the first that applies names the problem
 REASONS = {
-    "media-empty": ("papier op", "out of paper"),
-    "media-needed": ("papier op", "out of paper"),
-    "media-jam": ("papier vast", "paper jam"),
-    "toner-empty": ("toner op", "out of toner"),
-    "marker-supply-empty": ("inkt of toner op", "out of ink or toner"),
-    "cover-open": ("klep open", "a cover is open"),
-    "door-open": ("klep open", "a door is open"),
-    "input-tray-missing": ("papierlade ontbreekt", "the paper tray is missing"),
-    "offline": ("printer uit", "the printer is off"),
-    "shutdown": ("printer uit", "the printer is off"),
-    "connecting-to-device": ("printer uit of niet bereikbaar", "the printer is off or out of reach"),
-    "timed-out": ("printer uit of niet bereikbaar", "the printer is off or out of reach"),
-    "paused": ("printer gestopt", "the queue is stopped"),
+    "media-empty": "out of paper",
+    "media-needed": "out of paper",
+    "media-jam": "paper jam",
+    "toner-empty": "out of toner",
+    "marker-supply-empty": "out of ink or toner",
+    "cover-open": "a cover is open",
+    "door-open": "a door is open",
+    "input-tray-missing": "the paper tray is missing",
+    "offline": "the printer is off",
+    "shutdown": "the printer is off",
+    "connecting-to-device": "the printer is off or out of reach",
+    "timed-out": "the printer is off or out of reach",
+    "paused": "the queue is stopped",
     # the job's own trouble, from its job-state-reasons
-    "job-error": ("fout bij het afdrukken", "CUPS failed on it ('lpstat -l -o' says why)"),
-    "held": ("vastgehouden", "it is held in the queue ('lp -i JOB -H resume' releases it)"),
+    "job-error": "CUPS failed on it ('lpstat -l -o' says why)",
+    "held": "it is held in the queue ('lp -i JOB -H resume' releases it)",
 }
 JOB_ERRORS = {
     "job-completed-with-errors",
@@ -45,16 +45,12 @@ JOB_ERRORS = {
 
 
 class JobState(enum.Enum):
-    """Where a job is, with its Dutch word for the desk."""
+    """Where a job is."""
 
-    QUEUED = "in de wachtrij"
-    PRINTING = "bezig"
-    PRINTED = "afgedrukt"
-    FAILED = "mislukt"
-
-    @property
-    def label(self) -> str:
-        return self.value
+    QUEUED = "queued"
+    PRINTING = "printing"
+    PRINTED = "printed"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
@@ -65,17 +61,8 @@ class JobStatus:
 
     @property
     def reason(self) -> str:
-        """What stops it, in Dutch: "papier op", "printer gestopt"; "" when nothing does."""
-        return REASONS[self.cause][0] if self.cause else ""
-
-    @property
-    def reason_en(self) -> str:
-        return REASONS[self.cause][1] if self.cause else ""
-
-    @property
-    def label(self) -> str:
-        """What the desk shows: "in de wachtrij", "mislukt: papier op"."""
-        return f"{self.state.label}: {self.reason}" if self.reason else self.state.label
+        """What stops it: "out of paper", "the queue is stopped"; "" when nothing does."""
+        return REASONS[self.cause] if self.cause else ""
 
     @property
     def finished(self) -> bool:
@@ -163,17 +150,6 @@ class PrivacyWarning:
         else:
             what = "keeps a history of the jobs (title, user, time)"
         return f"CUPS {what} after printing ({self.setting}={self.value}); to stop it run: {self.command}"
-
-    @property
-    def dutch(self) -> str:
-        if self.setting == "PreserveJobFiles":
-            what = (
-                "bewaart de afgedrukte documenten"
-                " (een gepersonaliseerde folder draagt de naam van de patiënt)"
-            )
-        else:
-            what = "houdt een geschiedenis bij van de afdrukken (titel, gebruiker, tijd)"
-        return f"CUPS {what} ({self.setting}={self.value}). Zet dit uit met: {self.command}"
 
 
 def cups_settings() -> dict[str, str]:

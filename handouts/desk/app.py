@@ -24,6 +24,7 @@ from ..paths import DESK_STATIC, DESK_TEMPLATES
 from .guard import ATTEMPTS, HOSTS, LOOPBACK_NAMES, Attempts, check_host, host_name
 from .state import EXTENSION, Desk, current_desk
 from .views import ACCESS_CODE, desk, log, wants_json
+from .words import N_, WORDS, Translations, _, install, script_words
 
 MAX_BODY = 16 * 1024  # bytes: the largest form is a few hundred characters
 CSP = (
@@ -31,18 +32,24 @@ CSP = (
     "connect-src 'self'; frame-src 'self' blob:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 HTTP_ERRORS = {  # status -> (title, message) of the error page
-    404: ("Niet gevonden", "Deze pagina of dit bestand bestaat niet (meer)."),
-    405: ("Niet toegelaten", "Dit kan op deze manier niet."),
-    413: ("Te groot", "Wat je verstuurde is te groot. Maak de notitie korter."),
+    404: (N_("Niet gevonden"), N_("Deze pagina of dit bestand bestaat niet (meer).")),
+    405: (N_("Niet toegelaten"), N_("Dit kan op deze manier niet.")),
+    413: (N_("Te groot"), N_("Wat je verstuurde is te groot. Maak de notitie korter.")),
 }
-OTHER_ERROR = ("Ongeldige vraag", "Deze vraag kan de desk niet beantwoorden.")
-EXPIRED = "Deze pagina was verlopen of kwam niet van de desk. Laad de pagina opnieuw en probeer nog eens."
+OTHER_ERROR = (N_("Ongeldige vraag"), N_("Deze vraag kan de desk niet beantwoorden."))
+EXPIRED = N_("Deze pagina was verlopen of kwam niet van de desk. Laad de pagina opnieuw en probeer nog eens.")
 
 
-def create_app(state: Desk, access_code: str | None = None, hosts: Collection[str] = LOOPBACK_NAMES) -> Flask:
+def create_app(
+    state: Desk,
+    access_code: str | None = None,
+    hosts: Collection[str] = LOOPBACK_NAMES,
+    words: Translations | None = None,
+) -> Flask:
     """The desk over ``state``; with ``access_code``, a browser gives it once before anything else.
 
     ``hosts``: the host names it answers (guard.allowed_hosts); any other ``Host`` gets 400.
+    ``words``: the translations of the desk's own words (words.py); None: Dutch, as written.
     """
     app = Flask(__name__, template_folder=str(DESK_TEMPLATES), static_folder=str(DESK_STATIC))
     app.config.update(
@@ -61,7 +68,10 @@ def create_app(state: Desk, access_code: str | None = None, hosts: Collection[st
     app.config[HOSTS] = frozenset(filter(None, map(host_name, hosts)))
     app.extensions[EXTENSION] = state
     app.extensions[ATTEMPTS] = Attempts()
+    if words is not None:
+        app.extensions[WORDS] = words
     app.jinja_env.autoescape = True
+    install(app.jinja_env)
     app.before_request(check_host)  # first: a page for another site's name is never answered
     CSRFProtect(app)
     app.register_blueprint(desk)
@@ -75,10 +85,12 @@ def create_app(state: Desk, access_code: str | None = None, hosts: Collection[st
 
 
 def common() -> dict[str, Any]:
-    """What every page's frame shows: the practice's name, and whether there is an access code."""
+    """What every page's frame shows: the practice's name, whether there is an access code, and
+    the words the page's script writes itself."""
     return {
         "practice_name": current_desk().practice_name,
         "access_code": current_app.config[ACCESS_CODE] is not None,
+        "script_words": script_words,
     }
 
 
@@ -112,19 +124,19 @@ def headers(response: Response) -> Response:
 
 
 def csrf_error(error: CSRFError) -> Any:
-    return _error(400, "Formulier verlopen", EXPIRED)
+    return _error(400, _("Formulier verlopen"), _(EXPIRED))
 
 
 def http_error(error: HTTPException) -> Any:
     code = error.code or 500
     title, message = HTTP_ERRORS.get(code, OTHER_ERROR)
-    return _error(code, title, message)
+    return _error(code, _(title), _(message))
 
 
 def unexpected(error: Exception) -> Any:
     # The type and route only: the message could quote what was typed in the form.
     log.error("desk: unexpected %s on %s %s", type(error).__name__, request.method, request.url_rule)
-    return _error(500, "Er ging iets mis", "Er ging iets mis op de desk. Probeer het opnieuw.")
+    return _error(500, _("Er ging iets mis"), _("Er ging iets mis op de desk. Probeer het opnieuw."))
 
 
 def _error(code: int, title: str, message: str) -> Any:

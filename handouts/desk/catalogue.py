@@ -31,14 +31,16 @@ from ..report import ItemReport, Review, make_report
 from .guard import inside
 from .kept import broken_keys, last_good, made, outdated
 from .thumbs import thumbnails
+from .words import N_, _
 
-KIND_LABELS = {METAPHORS: "Kaart", ARTICLES: "Artikel", BOOKLET: "Boekje"}
-LANGUAGE_NAMES = {"fr": "Frans", "en": "Engels"}
+# The desk's words for these (words.py): marked here, translated where a page shows them.
+KIND_LABELS = {METAPHORS: N_("Kaart"), ARTICLES: N_("Artikel"), BOOKLET: N_("Boekje")}
+LANGUAGE_NAMES = {"fr": N_("Frans"), "en": N_("Engels")}
 MISSES = {  # the report's plain-language targets, as the staff page names a miss
-    "reading_ease": "leesgemak te laag",
-    "mean_sentence": "zinnen gemiddeld te lang",
-    "sentence": "een zin te lang",
-    "paragraph": "een alinea te lang",
+    "reading_ease": N_("leesgemak te laag"),
+    "mean_sentence": N_("zinnen gemiddeld te lang"),
+    "sentence": N_("een zin te lang"),
+    "paragraph": N_("een alinea te lang"),
 }
 
 
@@ -63,8 +65,8 @@ class Entry:
     version: str = ""
     review: Review | None = None  # when a therapist last checked it, and when that is due again
     reading_ease: float | None = None  # Flesch-Douma, from the plain-language report
-    misses: tuple[str, ...] = ()  # the plain-language targets a card misses, in Dutch
-    translations: tuple[tuple[str, str], ...] = ()  # (language in Dutch, PDF path): print as is
+    misses: tuple[str, ...] = ()  # the plain-language targets a card misses (MISSES, untranslated)
+    translations: tuple[tuple[str, str], ...] = ()  # (LANGUAGE_NAMES, untranslated; PDF path): print as is
     # Set when the PDF is not made from today's text (it has an error, or did not render):
     # when the last good PDF was made. Shown to the staff on the desk, never on the page.
     kept: datetime.datetime | None = None
@@ -76,7 +78,8 @@ class Entry:
 
     @property
     def label(self) -> str:
-        return KIND_LABELS[self.kind]
+        """ "Kaart", "Artikel", "Boekje", in the desk's language."""
+        return _(KIND_LABELS[self.kind])
 
     @property
     def slug(self) -> str:
@@ -158,7 +161,7 @@ def _item_entry(item: Metaphor | Article, report: ItemReport, out: Path, files: 
         for lang in sorted(LANGUAGE_NAMES)
         if (pdf := Output(item.kind, item.slug, lang).files[0]) and inside(out, pdf) is not None
     )
-    files.update(pdf for _, pdf in translations)
+    files.update(pdf for _language, pdf in translations)
     return Entry(
         key=item.key,
         kind=item.kind,
@@ -195,7 +198,7 @@ def _broken_entry(key: str, out: Path, files: set[str]) -> Entry:
         for lang in sorted(LANGUAGE_NAMES)
         if (pdf := Output(output.kind, output.slug, lang).files[0]) and inside(out, pdf) is not None
     )
-    files.update(pdf for _, pdf in translations)
+    files.update(pdf for _language, pdf in translations)
     label = KIND_LABELS[output.kind]
     return Entry(
         key=key,

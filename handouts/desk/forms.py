@@ -13,19 +13,22 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import Field, PasswordField, StringField, TextAreaField
-from wtforms.validators import Length, StopValidation, ValidationError
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import DateInput
 
 from ..glyphs import unprintable
 from ..models import Personal
 from .personal import NAME_MAX, NOTE_MAX
+from .words import N_, _
 
-NAME_TOO_LONG = f"Een naam van hoogstens {NAME_MAX} tekens, alsjeblieft."
-NOTE_TOO_LONG = "De notitie is %(length)d tekens lang; hoogstens %(max)d, alsjeblieft."
-BAD_DATE = "Kies een geldige datum."
-UNKNOWN_THERAPIST = "Kies een therapeut uit de lijst."
-UNKNOWN_TIP = "Kies tips uit de lijst."
-WRONG_CODE = "Deze toegangscode klopt niet. Probeer het opnieuw."
+# Each message is translated when a check fails (words.py), in the request that failed it.
+NAME_TOO_LONG = N_("Een naam van hoogstens %(max)s tekens, alsjeblieft.")
+NOTE_TOO_LONG = N_("De notitie is %(length)s tekens lang; hoogstens %(max)s, alsjeblieft.")
+BAD_DATE = N_("Kies een geldige datum.")
+UNKNOWN_THERAPIST = N_("Kies een therapeut uit de lijst.")
+UNKNOWN_TIP = N_("Kies tips uit de lijst.")
+WRONG_CODE = N_("Deze toegangscode klopt niet. Probeer het opnieuw.")
+UNPRINTABLE = N_("Dit teken kan niet afgedrukt worden: %(characters)s. Laat het weg.")
 
 
 # ---------------------------------------------------------------------------- filters
@@ -54,7 +57,7 @@ class IsoDateField(Field):
         try:
             self.data = datetime.date.fromisoformat(value or datetime.date.today().isoformat())
         except ValueError:
-            raise ValueError(BAD_DATE) from None
+            raise ValueError(_(BAD_DATE)) from None
 
 
 class TicksField(Field):
@@ -74,12 +77,25 @@ class KeysField(Field):
 # ---------------------------------------------------------------------------- checks
 
 
+class MaxLength:
+    """At most ``most`` characters (WTForms' ``Length`` would not translate its message here)."""
+
+    def __init__(self, most: int, message: str) -> None:
+        self.most = most
+        self.message = message
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        length = len(field.data or "")
+        if length > self.most:
+            raise ValidationError(_(self.message, length=length, max=self.most))
+
+
 class KnownTherapist:
     """One of the practice's therapists, when practice.yml lists them (then no other check)."""
 
     def __call__(self, form: PersonalForm, field: Field) -> None:
         if field.data and form.therapists and field.data not in form.therapists:
-            raise StopValidation(UNKNOWN_THERAPIST)
+            raise StopValidation(_(UNKNOWN_THERAPIST))
 
 
 class AmongTips:
@@ -87,7 +103,7 @@ class AmongTips:
 
     def __call__(self, form: PersonalForm, field: Field) -> None:
         if any(not 0 <= tip < form.tip_count for tip in field.data):
-            raise ValidationError(UNKNOWN_TIP)
+            raise ValidationError(_(UNKNOWN_TIP))
 
 
 class Printable:
@@ -103,7 +119,7 @@ class Printable:
     def __call__(self, form: PersonalForm, field: Field) -> None:
         missing = unprintable(form.naam.data + form.therapeut.data + form.notitie.data)
         if missing and bool(unprintable(form.notitie.data)) == self.at_note:
-            raise ValidationError(f"Dit teken kan niet afgedrukt worden: {' '.join(missing)}. Laat het weg.")
+            raise ValidationError(_(UNPRINTABLE, characters=" ".join(missing)))
 
 
 class RightCode:
@@ -112,7 +128,7 @@ class RightCode:
     def __call__(self, form: AccessForm, field: Field) -> None:
         given = (field.data or "").encode()
         if form.expected is None or not hmac.compare_digest(given, form.expected.encode()):
-            raise ValidationError(WRONG_CODE)
+            raise ValidationError(_(WRONG_CODE))
 
 
 # ---------------------------------------------------------------------------- forms
@@ -123,16 +139,16 @@ class PersonalForm(FlaskForm):
 
     naam = StringField(
         filters=[one_line],
-        validators=[Length(max=NAME_MAX, message=NAME_TOO_LONG), Printable(at_note=False)],
+        validators=[MaxLength(NAME_MAX, NAME_TOO_LONG), Printable(at_note=False)],
     )
     datum = IsoDateField(default=datetime.date.today)
     therapeut = StringField(
         filters=[one_line],
-        validators=[KnownTherapist(), Length(max=NAME_MAX, message=NAME_TOO_LONG)],
+        validators=[KnownTherapist(), MaxLength(NAME_MAX, NAME_TOO_LONG)],
     )
     notitie = TextAreaField(
         filters=[note_text],
-        validators=[Length(max=NOTE_MAX, message=NOTE_TOO_LONG), Printable(at_note=True)],
+        validators=[MaxLength(NOTE_MAX, NOTE_TOO_LONG), Printable(at_note=True)],
     )
     tips = TicksField(name="tip", default=(), validators=[AmongTips()])
 

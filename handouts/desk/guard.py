@@ -30,6 +30,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from flask import abort, current_app, request
 
+from .words import _, ngettext
+
 MIN_CODE = 12  # characters in an access code at least (spaces at either end not counted)
 LIMIT = 5  # wrong codes in a row before a lockout
 FIRST_LOCK = 30.0  # seconds; doubled with every further wrong code
@@ -39,7 +41,6 @@ ATTEMPTS = "handouts.attempts"  # the key in app.extensions
 HOSTS = "DESK_HOSTS"  # app.config: the host names the desk answers
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 WILDCARDS = ("0.0.0.0", "::", "")
-LOCKED = "Te veel foute codes na elkaar. Wacht {wait} en probeer het dan opnieuw."
 _NAME = re.compile(r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*")
 
 
@@ -137,8 +138,11 @@ def current_attempts() -> Attempts:
 
 def locked_message(seconds: int) -> str:
     """The lockout's message in Dutch, with the wait in seconds or (from two minutes) minutes."""
-    wait = f"{seconds} seconden" if seconds < 120 else f"{math.ceil(seconds / 60)} minuten"
-    return LOCKED.format(wait=wait)
+    if seconds < 120:
+        wait = ngettext("%(count)s seconde", "%(count)s seconden", seconds)
+    else:
+        wait = ngettext("%(count)s minuut", "%(count)s minuten", math.ceil(seconds / 60))
+    return _("Te veel foute codes na elkaar. Wacht %(wait)s en probeer het dan opnieuw.", wait=wait)
 
 
 # ---------------------------------------------------------------------------- where to go back to

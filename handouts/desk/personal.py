@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ..html import long_date
 from ..models import Content, Metaphor, Personal, Practice
+from .words import _, ngettext
 
 if TYPE_CHECKING:
     from ..pdf import RenderJob
@@ -42,11 +43,16 @@ class Handed(Protocol):
 
 def record_line(items: Sequence[Handed], personal: Personal) -> str:
     """The line for the patient file: what was handed out, when, by whom. Never the patient's name."""
-    parts = [f"{item.title} (versie {item.version})" if item.version else item.title for item in items]
+    parts = [
+        _("%(title)s (versie %(version)s)", title=item.title, version=item.version)
+        if item.version
+        else item.title
+        for item in items
+    ]
     parts.append(long_date(personal.date))
     if personal.therapist:
         parts.append(personal.therapist)
-    return "Meegegeven: " + ", ".join(parts)
+    return _("Meegegeven: %(what)s", what=", ".join(parts))
 
 
 def job(key: str, data: Content, personal: Personal | None) -> RenderJob:
@@ -76,14 +82,25 @@ def cut_advice(overflow_mm: float, note: str) -> str:
     """How much to cut from a note that pushes a card onto a second page, in plain Dutch."""
     lines = max(1, math.ceil(overflow_mm / NOTE_LINE_MM))
     characters = lines * NOTE_CHARS_PER_LINE
-    regels = "regel" if lines == 1 else "regels"
     millimetres = max(1, round(overflow_mm))
-    advice = f"Maak de notitie ongeveer {lines} {regels} korter"
     if characters < len(note):
-        advice += f" (zo'n {characters} tekens)"
-    return (
-        f"Met deze notitie past de kaart niet meer op één blad (ongeveer {millimetres} mm te lang). "
-        f"{advice}, of vink minder tips aan."
+        advice = ngettext(
+            "Maak de notitie ongeveer %(count)s regel korter (zo'n %(characters)s tekens)",
+            "Maak de notitie ongeveer %(count)s regels korter (zo'n %(characters)s tekens)",
+            lines,
+            characters=characters,
+        )
+    else:
+        advice = ngettext(
+            "Maak de notitie ongeveer %(count)s regel korter",
+            "Maak de notitie ongeveer %(count)s regels korter",
+            lines,
+        )
+    return _(
+        "Met deze notitie past de kaart niet meer op één blad (ongeveer %(mm)s mm te lang). "
+        "%(advice)s, of vink minder tips aan.",
+        mm=millimetres,
+        advice=advice,
     )
 
 

@@ -14,10 +14,12 @@ from wtforms import Field, StringField
 from wtforms.validators import StopValidation
 
 from .forms import PersonalForm, SeveralForm
+from .words import N_, _
 
-UNKNOWN_PRINTER = "Kies een printer uit de lijst."
-NOT_A_NUMBER = "Geef het aantal exemplaren als getal."
-TOO_MANY = "Kies {least} tot {most} exemplaren."
+# Each message is translated when a check fails (words.py).
+UNKNOWN_PRINTER = N_("Kies een printer uit de lijst.")
+NOT_A_NUMBER = N_("Geef het aantal exemplaren als getal.")
+TOO_MANY = N_("Kies %(least)s tot %(most)s exemplaren.")
 
 
 class CopiesField(Field):
@@ -27,7 +29,7 @@ class CopiesField(Field):
         value = (valuelist[0] if valuelist else "").strip() or "1"
         if not value.isdecimal() or len(value) > 4:
             self.data = None
-            raise ValueError(NOT_A_NUMBER)
+            raise ValueError(_(NOT_A_NUMBER))
         self.data = int(value)
 
 
@@ -36,7 +38,7 @@ class KnownPrinter:
 
     def __call__(self, form: PrintFields, field: Field) -> None:
         if field.data not in form.printers:
-            raise StopValidation(UNKNOWN_PRINTER)
+            raise StopValidation(_(UNKNOWN_PRINTER))
 
 
 class CopiesInRange:
@@ -44,9 +46,9 @@ class CopiesInRange:
 
     def __call__(self, form: PrintFields, field: Field) -> None:
         if field.data is None:
-            raise StopValidation(NOT_A_NUMBER)
+            raise StopValidation(_(NOT_A_NUMBER))
         if not 1 <= field.data <= form.most_copies:
-            raise StopValidation(TOO_MANY.format(least=1, most=form.most_copies))
+            raise StopValidation(_(TOO_MANY, least=1, most=form.most_copies))
 
 
 class PrintFields(FlaskForm):

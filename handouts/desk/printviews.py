@@ -34,17 +34,47 @@ from ..printing import (
     queues,
     send,
 )
-from ..printstate import JobState, job_status, privacy_warnings
+from ..printstate import JobState, JobStatus, PrivacyWarning, job_status, privacy_warnings
 from .catalogue import Entry
 from .personal import record_line
 from .printforms import PersonalPrintForm, PrintFields, PrintForm, SeveralPrintForm
 from .state import current_desk
 from .views import FormError, _chosen, _entry, _items, _print, _therapists, desk, log, wants_json
+from .words import N_, _, ngettext
 
 CACHE_SECONDS = 30.0  # how long the queues (and what each can do) are reused between requests
 JOB_ID = re.compile(r"[A-Za-z0-9_.@-]{1,127}-[0-9]{1,10}")
-REFUSED = "Afdrukken lukte niet. Vraag het na bij wie de printer beheert."
-NO_ANSWER = "De printer kan nu niet gevraagd worden hoe het met de opdracht gaat."
+REFUSED = N_("Afdrukken lukte niet. Vraag het na bij wie de printer beheert.")
+NO_ANSWER = N_("De printer kan nu niet gevraagd worden hoe het met de opdracht gaat.")
+STATE_WORDS = {  # a job's state as the page shows it
+    JobState.QUEUED: N_("in de wachtrij"),
+    JobState.PRINTING: N_("bezig"),
+    JobState.PRINTED: N_("afgedrukt"),
+    JobState.FAILED: N_("mislukt"),
+}
+CAUSE_WORDS = {  # what stops a job (printstate.REASONS), as a therapist would say it
+    "media-empty": N_("papier op"),
+    "media-needed": N_("papier op"),
+    "media-jam": N_("papier vast"),
+    "toner-empty": N_("toner op"),
+    "marker-supply-empty": N_("inkt of toner op"),
+    "cover-open": N_("klep open"),
+    "door-open": N_("klep open"),
+    "input-tray-missing": N_("papierlade ontbreekt"),
+    "offline": N_("printer uit"),
+    "shutdown": N_("printer uit"),
+    "connecting-to-device": N_("printer uit of niet bereikbaar"),
+    "timed-out": N_("printer uit of niet bereikbaar"),
+    "paused": N_("printer gestopt"),
+    "job-error": N_("fout bij het afdrukken"),
+    "held": N_("vastgehouden"),
+}
+PRIVACY_WORDS = {  # what a CUPS setting keeps after printing ("Inhoud" warns)
+    "PreserveJobFiles": N_(
+        "CUPS bewaart de afgedrukte documenten (een gepersonaliseerde folder draagt de naam van de patiënt)"
+    ),
+    "PreserveJobHistory": N_("CUPS houdt een geschiedenis bij van de afdrukken (titel, gebruiker, tijd)"),
+}
 _cache: dict[str, tuple[float, tuple[Queue, ...]]] = {}
 _cache_lock = threading.Lock()
 
@@ -95,10 +125,10 @@ def print_choice(what: str) -> PrintChoice | None:
 
 @desk.app_context_processor
 def print_context() -> dict[str, Any]:
-    return {"print_choice": print_choice, "print_privacy": print_privacy}
+    return {"print_choice": print_choice, "print_privacy": print_privacy, "privacy_text": privacy_text}
 
 
-def print_privacy() -> tuple[Any, ...]:
+def print_privacy() -> tuple[PrivacyWarning, ...]:
     """The CUPS settings that keep printed documents or their history ("Inhoud" warns)."""
     if not known_queues():
         return ()
@@ -106,6 +136,19 @@ def print_privacy() -> tuple[Any, ...]:
         return privacy_warnings()
     except PrintError:
         return ()
+
+
+def privacy_text(warning: PrivacyWarning) -> str:
+    """ "CUPS bewaart de afgedrukte documenten (...) (PreserveJobFiles=86400)"."""
+    return f"{_(PRIVACY_WORDS[warning.setting])} ({warning.setting}={warning.value})"
+
+
+def job_label(status: JobStatus) -> str:
+    """What the page shows of a job: "in de wachtrij", "mislukt: papier op"."""
+    state = _(STATE_WORDS[status.state])
+    if not status.cause:
+        return state
+    return _("%(state)s: %(cause)s", state=state, cause=_(CAUSE_WORDS[status.cause]))
 
 
 # ---------------------------------------------------------------------------- the buttons
@@ -140,7 +183,7 @@ def print_several() -> Any:
 def print_booklet() -> Any:
     entry = current_desk().catalogue.booklet
     if entry is None:
-        return jsonify(message="Er is geen boekje."), 404
+        return jsonify(message=_("Er is geen boekje.")), 404
     form = PrintForm()
 
     def plan(queue: Queue, copies: int) -> PrintPlan:
@@ -158,14 +201,14 @@ def print_booklet() -> Any:
 def print_status(job: str) -> Any:
     """A job's state in Dutch, for the page's script: {"state", "label", "finished", "done"}."""
     if not JOB_ID.fullmatch(job) or job.rsplit("-", 1)[0] not in {q.name for q in known_queues()}:
-        return jsonify(message="Deze afdrukopdracht kent de desk niet."), 404
+        return jsonify(message=_("Deze afdrukopdracht kent de desk niet.")), 404
     try:
         status = job_status(job)
     except PrintError:
-        return jsonify(message=NO_ANSWER), 503
+        return jsonify(message=_(NO_ANSWER)), 503
     done = status.state is JobState.PRINTED or status.cause == "job-error"
     return jsonify(
-        job=job, state=status.state.name.lower(), label=status.label, finished=status.finished, done=done
+        job=job, state=status.state.name.lower(), label=job_label(status), finished=status.finished, done=done
     )
 
 
@@ -175,7 +218,12 @@ def print_status(job: str) -> Any:
 def _send_personal(form: PersonalPrintForm | SeveralPrintForm, entries: list[Entry]) -> Any:
     """Render the personalised PDF in memory (as "Maak PDF" does) and send it from memory."""
     first = entries[0]
-    title = first.title if len(entries) == 1 else f"{first.title} en {len(entries) - 1} andere"
+    others = len(entries) - 1  # the job's name in the printer's list: "Glas water en 2 andere"
+    title = first.title
+    if others:
+        title = ngettext(
+            "%(title)s en %(count)s andere", "%(title)s en %(count)s andere", others, title=title
+        )
     record: list[str] = []
 
     def plan(queue: Queue, copies: int) -> PrintPlan:
@@ -196,7 +244,7 @@ def _send(
     """Check the form, plan the job, hand it to CUPS; the job's first state (202) or what to fix."""
     choice = print_choice(what)
     if choice is None:
-        return _answer({"message": "Er is hier geen printer om op af te drukken."}, 503)
+        return _answer({"message": _("Er is hier geen printer om op af te drukken.")}, 503)
     form.choose(choice.printers, choice.most_copies)
     try:
         if not form.validate():
@@ -207,12 +255,12 @@ def _send(
         return _answer({"errors": exc.errors}, 422)
     except PrintError as exc:
         log.warning("desk: printing to %s failed: %s", form.printer.data, exc)
-        return _answer({"message": REFUSED}, 503)
+        return _answer({"message": _(REFUSED)}, 503)
     log.info("desk: %s sent to %s", job, queue.name)
     answer = {
         "job": job,
         "printer": queue.name,
-        "label": JobState.QUEUED.label,
+        "label": job_label(JobStatus(job, JobState.QUEUED)),
         "status": url_for("desk.print_status", job=job),
         "record": record[0] if record else "",
     }
@@ -232,8 +280,9 @@ def _answer(body: dict[str, Any], code: int) -> Any:
     if wants_json():
         return jsonify(body), code
     if code == 202:
-        title, message = "Naar de printer", f"Verstuurd naar {body['printer']}: {body['label']}."
+        title = _("Naar de printer")
+        message = _("Verstuurd naar %(printer)s: %(state)s.", printer=body["printer"], state=body["label"])
     else:
-        title = "Niet afgedrukt"
+        title = _("Niet afgedrukt")
         message = body.get("message") or " ".join(body.get("errors", {}).values())
     return render_template("error.html", title=title, message=message), code

@@ -30,7 +30,7 @@ from ..workers import Workers
 from .app import create_app
 from .catalogue import make, record
 from .guard import WILDCARDS, allowed_hosts, code_refusal, host_name, start_urls
-from .state import Desk
+from .state import CHANGED, STARTED, Desk
 
 USAGE, INTERRUPTED = 2, 130  # exit statuses, as the command line's
 ACCESS_ENV = "HANDOUTS_ACCESS_CODE"
@@ -81,7 +81,7 @@ def serve(
         except OSError as exc:
             print(f"handouts: error: cannot serve on {host}:{port}: {exc.strerror}", file=sys.stderr)
             return USAGE
-        _rebuild(desk, "start van de desk", quiet)  # browsers wait until it is done
+        _rebuild(desk, STARTED, quiet)  # browsers wait until it is done
         threading.Thread(target=_watch, args=(desk, wake, quiet), daemon=True, name="watch").start()
         threading.Thread(target=_builder, args=(desk, stop, wake, quiet), daemon=True, name="build").start()
         _say_where(host, server.effective_port)
@@ -172,7 +172,7 @@ def _builder(desk: Desk, stop: threading.Event, wake: threading.Event, quiet: bo
         if stop.is_set():
             return
         wake.clear()
-        reason, desk.reason = desk.reason, "wijziging in de inhoud"
+        reason, desk.reason = desk.reason, CHANGED
         try:
             _rebuild(desk, reason, quiet)
         except Exception as exc:  # keep serving the last catalogue

@@ -11,8 +11,7 @@ from ..linkcheck import last_report
 from ..models import Output
 from .catalogue import KIND_LABELS, Entry
 from .state import Desk
-
-BROKEN = "de tekst heeft een fout"  # why a handout prints from its last good PDF
+from .words import _
 
 
 @dataclass(frozen=True)
@@ -28,7 +27,8 @@ class Failed:
 def kept_note(entry: Entry) -> str:
     """The staff's mark on a handout printed from its last good PDF (never on the page itself)."""
     assert entry.kept is not None
-    return f"laatste goede versie van {entry.kept.strftime('%d-%m-%Y')}; {BROKEN}"
+    date = entry.kept.strftime("%d-%m-%Y")
+    return _("laatste goede versie van %(date)s; de tekst heeft een fout", date=date)
 
 
 def failed_rows(state: Desk) -> list[Failed]:
@@ -48,7 +48,7 @@ def failed_rows(state: Desk) -> list[Failed]:
         entry = catalogue.by_key.get(key)
         kind = Output.parse(key).kind
         title = entry.title if entry else f"{key}.md"
-        rows.append(Failed(key, title, KIND_LABELS[kind], entry))
+        rows.append(Failed(key, title, _(KIND_LABELS[kind]), entry))
     return rows
 
 

@@ -19,8 +19,12 @@ from flask import current_app
 from ..pdf import RenderJob, RenderResult, render
 from ..workers import Workers
 from .catalogue import BuildRecord, Catalogue
+from .words import N_
 
 EXTENSION = "handouts.desk"  # the key in app.extensions
+# Why a build ran, as "Inhoud" lists it (translated there: words.py)
+CHANGED = N_("wijziging in de inhoud")
+STARTED = N_("start van de desk")
 
 
 @dataclass
@@ -33,7 +37,7 @@ class Desk:
     catalogue: Catalogue = field(default_factory=Catalogue)
     history: deque[BuildRecord] = field(default_factory=lambda: deque(maxlen=20))
     building: bool = False
-    reason: str = "wijziging in de inhoud"  # why the next build runs, as the staff page says it
+    reason: str = CHANGED  # why the next build runs, as the staff page says it
     request_rebuild: Callable[[], None] = lambda: None
     _render_lock: threading.Lock = field(default_factory=threading.Lock)
 

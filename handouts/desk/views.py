@@ -47,14 +47,17 @@ from .personal import (
 )
 from .search import MAX_QUERY, results
 from .state import current_desk
+from .words import N_, _
 
 ACCESS_CODE = "DESK_ACCESS_CODE"  # app.config: the practice's access code, or None
 MAX_SEVERAL = 20  # handouts printed together at most
 QUEUED = "opnieuw"  # the flash category: a rebuild was asked for
-NOT_PERSONAL = (
+NOT_PERSONAL = N_(
     "Deze handout kan nu niet persoonlijk gemaakt worden: de tekst heeft een fout. "
     "Druk de laatste goede versie af, zonder persoonlijk blok."
 )
+NOT_MADE = N_("Deze handout kon niet gemaakt worden. Vraag het na bij wie de inhoud beheert.")
+REBUILD_BUTTON = N_("knop Opnieuw bouwen")  # why a build ran, as "Inhoud" lists it
 log = logging.getLogger("handouts.desk")
 desk = Blueprint("desk", __name__)
 
@@ -151,9 +154,9 @@ def rebuild() -> Any:
     if not RebuildForm().validate_on_submit():
         abort(400)
     state = current_desk()
-    state.reason = "knop Opnieuw bouwen"
+    state.reason = REBUILD_BUTTON
     state.request_rebuild()
-    flash("Opnieuw bouwen is gevraagd.", QUEUED)
+    flash("rebuild", QUEUED)  # only its category is read
     return redirect(url_for("desk.staff"), code=303)  # post, redirect, get: a reload asks nothing
 
 
@@ -280,7 +283,7 @@ def _print(entries: list[Entry], personal: Personal) -> bytes:
     assert content is not None
     personal_ones = [e for e in entries if not e.broken]
     if not personal_ones:
-        raise FormError({"form": NOT_PERSONAL})
+        raise FormError({"form": _(NOT_PERSONAL)})
     first = personal_ones[0]
     title = together_title([e.title for e in entries])
     whole = len(personal_ones) == len(entries) and len(entries) > 1
@@ -290,9 +293,7 @@ def _print(entries: list[Entry], personal: Personal) -> bytes:
         if result.pages > 1 and isinstance(content.item(first.key), Metaphor):
             raise FormError({"notitie": cut_advice(result.overflow_mm, personal.note)})
         log.error("desk: personalised %s did not render (%d problem(s))", first.key, len(result.problems))
-        raise FormError(
-            {"form": "Deze handout kon niet gemaakt worden. Vraag het na bij wie de inhoud beheert."}
-        )
+        raise FormError({"form": _(NOT_MADE)})
     made = result.outputs[0][1]
     if render_job is not None or len(entries) == 1:
         return made

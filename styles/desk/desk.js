@@ -1,6 +1,25 @@
 // The desk's only script: search as you type, favourites, choose several, the personal form.
 "use strict";
 
+// The words this script writes, from the page (<body data-words>, handouts/desk/words.py): the
+// desk's gettext catalogue. say("chosen", {count: 3}) -> "3 handouts gekozen."; print.js uses it too.
+const WORDS = (() => {
+  try {
+    return JSON.parse(document.body.dataset.words || "{}");
+  } catch (error) {
+    return {};
+  }
+})();
+
+function say(name, values = {}) {
+  let text = WORDS[name];
+  if (text && typeof text === "object") {
+    const form = new Intl.PluralRules(document.documentElement.lang || "nl").select(values.count);
+    text = form === "one" ? text.one : text.other;
+  }
+  return String(text || name).replace(/%\((\w+)\)s/g, (whole, key) => (key in values ? String(values[key]) : whole));
+}
+
 // What this browser remembers: handout keys only ("metaphors/glas"), never a patient's name.
 const FAVOURITES = "desk.favorieten";
 const RECENT = "desk.recent";
@@ -95,7 +114,7 @@ function setUpCatalogue() {
     if (booklet) booklet.hidden = searching && !(hits || []).some((hit) => hit.key === "booklet");
     marks();
     const shown = searching ? found.length : cards.size;
-    count.textContent = searching ? `${shown} ${shown === 1 ? "handout" : "handouts"} gevonden` : `${shown} handouts`;
+    count.textContent = say(searching ? "found" : "listed", { count: shown });
     nothing.hidden = !searching || shown > 0;
     if (focused && focused !== document.activeElement && document.contains(focused)) focused.focus();
   }
@@ -125,7 +144,7 @@ function setUpCatalogue() {
       const body = await response.json();
       if (turn === asked) layout(body.hits);
     } catch (error) {
-      if (turn === asked) count.textContent = "Zoeken lukt nu niet. Draait het programma nog?";
+      if (turn === asked) count.textContent = say("search_failed");
     } finally {
       if (turn === asked) results.removeAttribute("aria-busy");
     }
@@ -153,9 +172,7 @@ function setUpSelection() {
   function update() {
     const n = boxes.filter((box) => box.checked).length;
     button.disabled = n === 0;
-    label.textContent = n === 0
-      ? "Kies handouts om ze samen af te drukken."
-      : `${n} ${n === 1 ? "handout" : "handouts"} gekozen.`;
+    label.textContent = n === 0 ? say("choose") : say("chosen", { count: n });
   }
   boxes.forEach((box) => box.addEventListener("change", update));
   // Back to the catalogue: the browser ticks the boxes again after the script ran; count again.
@@ -173,7 +190,7 @@ function setUpPersonalForm(form) {
 
   function count() {
     const max = Number(counter.dataset.max);
-    counter.textContent = `${note.value.length} van ${max} tekens`;
+    counter.textContent = say("counter", { count: note.value.length, max });
   }
   note.addEventListener("input", count);
   count();
@@ -195,7 +212,7 @@ function setUpPersonalForm(form) {
     showErrors({});
     result.hidden = true;
     submit.disabled = true;
-    submit.textContent = "Even geduld…";
+    submit.textContent = say("wait");
     try {
       const response = await fetch(form.action || window.location.href, {
         method: "POST",
@@ -221,15 +238,15 @@ function setUpPersonalForm(form) {
         printed(keys);
       } else if (type.startsWith("application/json")) {
         const body = await response.json();
-        showErrors(body.errors || { form: body.message || "Dit lukte niet." });
+        showErrors(body.errors || { form: body.message || say("failed") });
       } else {
-        showErrors({ form: "Dit lukte niet. Laad de pagina opnieuw en probeer nog eens." });
+        showErrors({ form: say("failed_reload") });
       }
     } catch (error) {
-      showErrors({ form: "De desk antwoordt niet. Draait het programma nog?" });
+      showErrors({ form: say("no_answer") });
     } finally {
       submit.disabled = false;
-      submit.textContent = "Maak PDF";
+      submit.textContent = say("make_pdf");
     }
   });
 
@@ -265,10 +282,10 @@ function setUpPersonalForm(form) {
     const said = result.querySelector("[data-copied]");
     try {
       await navigator.clipboard.writeText(field.value);
-      said.textContent = "Gekopieerd.";
+      said.textContent = say("copied");
     } catch (error) {
       field.select();
-      said.textContent = "Geselecteerd: druk Ctrl+C om te kopiëren.";
+      said.textContent = say("selected");
     }
   });
 }

@@ -1,5 +1,6 @@
 // Printing from the desk: "Afdrukken op <printer>" sends the job to CUPS and shows its state;
 // "Afdrukken" without CUPS opens the browser's print dialog at once, from a hidden frame.
+// Its words come from say() in desk.js, which every page loads before it.
 "use strict";
 
 const POLL_MS = 1000;
@@ -14,7 +15,7 @@ function setUpFramePrint(link) {
     const frame = document.createElement("iframe");
     frame.hidden = true;
     frame.dataset.printFrame = "";
-    frame.title = "Afdrukken";
+    frame.title = say("print");
     frame.addEventListener("load", () => {
       try {
         frame.contentWindow.focus();
@@ -60,11 +61,11 @@ function setUpPrintForm(form) {
     try {
       const response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
       const body = await response.json();
-      if (!response.ok) { show(body.message || "Onbekend", "failed"); return; }
+      if (!response.ok) { show(body.message || say("unknown"), "failed"); return; }
       show(`${body.job}: ${body.label}`, body.state);
       if (body.done) return;
     } catch (failure) {
-      show("De desk antwoordt niet. Draait het programma nog?", "failed");
+      show(say("no_answer"), "failed");
       return;
     }
     window.setTimeout(() => poll(url, token, count + 1), POLL_MS);
@@ -77,7 +78,7 @@ function setUpPrintForm(form) {
     if (form.hasAttribute("data-print-personal")) personalFields(form, body);
     button.disabled = true;
     polling += 1;
-    show("Versturen…", "sending");
+    show(say("sending"), "sending");
     try {
       const response = await fetch(form.action, {
         method: "POST",
@@ -96,7 +97,7 @@ function setUpPrintForm(form) {
       }
     } catch (failure) {
       status.hidden = true;
-      error.textContent = "De desk antwoordt niet. Draait het programma nog?";
+      error.textContent = say("no_answer");
     } finally {
       button.disabled = false;
     }
