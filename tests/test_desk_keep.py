@@ -176,6 +176,8 @@ def test_the_staff_page_says_the_cause_first_in_dutch_and_lists_the_failed_card(
     assert "het verplichte veld 'title' ontbreekt" in texts[1], texts
     assert "'metaphors/glas' heeft een fout; daarom wordt het boekje niet gebouwd" in texts[2], texts
     assert "unknown field" not in html and "did you mean" not in html and 'lang="en"' not in html
+    # The file as the staff know it, though the desk was given the content folder as a full path
+    assert texts[0].strip().startswith("content/metaphors/glas.md:2 ") and str(folder) not in html, texts
 
     failed = re.findall(r'<tr class="failed">(.*?)</tr>', html, re.S)
     assert len(failed) == 1 and "Het glas water" in failed[0], failed

@@ -4,6 +4,7 @@ handouts with their review, or as failed; the builds so far; the last link check
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..dutch import Dutch, cause_first, dutch
@@ -52,6 +53,15 @@ def failed_rows(state: Desk) -> list[Failed]:
     return rows
 
 
+def shown_path(state: Desk, path: str) -> str:
+    """A problem's file as the staff know it: from the content folder's name on
+    ("content/metaphors/glas-water.md"), also when the desk was given the folder as a full path."""
+    try:
+        return Path(path).relative_to(state.content_dir.resolve().parent).as_posix()
+    except ValueError:
+        return path
+
+
 def problems(state: Desk) -> list[Dutch]:
     """The last build's problems, in Dutch where translated, each cause before what follows from it."""
     last = state.history[-1] if state.history else None
@@ -75,4 +85,5 @@ def context(state: Desk, queued: bool) -> dict[str, Any]:
         "links": links,
         "link_problems": [dutch(problem) for problem in links.problems] if links else [],
         "kept_note": kept_note,
+        "shown_path": lambda path: shown_path(state, path),
     }
