@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 from conftest import PROJECT, make_content
+from cups_fixture import Cups
 
 from handouts.cli import main
 
@@ -241,6 +242,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 def content_data(app: Any) -> list[str]:
     """What the desk shows that is content, not its own words."""
+    from handouts.desk.printviews import known_queues
     from handouts.desk.search import results
     from handouts.desk.staff import problems
     from handouts.desk.state import EXTENSION
@@ -248,6 +250,8 @@ def content_data(app: Any) -> list[str]:
     state = app.extensions[EXTENSION]
     catalogue = state.catalogue
     data = [state.practice_name, "Tim Willems", "An Peeters", "handouts-samen.pdf"]
+    data += [queue.name for queue in known_queues()]  # the CUPS printers, and their settings:
+    data += ["PreserveJobFiles", "PreserveJobHistory", "Yes"]
     for entry in [*catalogue.entries, catalogue.booklet]:
         data += [entry.key, entry.title, entry.summary, entry.version]
         data += [*entry.tags, *entry.tips, *entry.thumbs]
@@ -284,6 +288,22 @@ def test_every_page_says_only_translated_words_and_content(desk: Any, path: str)
     assert foreign_words(page_pieces(text), content_data(desk)) == [], path
 
 
+@pytest.mark.parametrize(
+    "path", ["/handout/metaphors/glas", "/samen?item=metaphors/glas&item=metaphors/oke", "/boekje", "/inhoud"]
+)
+def test_the_print_buttons_say_only_translated_words(desk: Any, cups: Cups, path: str) -> None:
+    """With CUPS: "Afdrukken op <printer>", its choices and hints, and "Inhoud"'s privacy warning."""
+    from handouts.desk import printviews
+
+    printviews._cache.clear()  # the queues as they are now, with the test's CUPS
+    try:
+        text = desk.test_client().get(path).get_data(as_text=True)
+        assert "data-print-button" in text or path == "/inhoud"  # "Inhoud": the privacy warning, if any
+        assert foreign_words(page_pieces(text), content_data(desk)) == [], path
+    finally:
+        printviews._cache.clear()
+
+
 def answers(desk: Any) -> Iterator[tuple[str, Any]]:
     """Every other answer the desk gives: errors, refusals, the record line."""
     client = desk.test_client()
@@ -302,7 +322,12 @@ def answers(desk: Any) -> Iterator[tuple[str, Any]]:
     yield "413", client.post(glas, data={"notitie": "x" * 20000})
 
 
-def test_every_answer_says_only_translated_words_and_content(desk: Any) -> None:
+def test_every_answer_says_only_translated_words_and_content(
+    desk: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from handouts.desk import printviews
+
+    monkeypatch.setattr(printviews, "known_queues", lambda: ())  # a computer without CUPS
     data = content_data(desk)
     seen = 0
     for what, answer in answers(desk):

@@ -295,9 +295,12 @@ def test_the_desk_part_shows_the_last_result_with_its_date(tmp_path: Path) -> No
 
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+    from handouts.desk.words import install
     from handouts.paths import DESK_TEMPLATES
 
     env = Environment(loader=FileSystemLoader(DESK_TEMPLATES), autoescape=True, undefined=StrictUndefined)
+    install(env)  # the desk's words, in Dutch
+    env.globals["shown_path"] = str
     part = env.get_template("_links.html")
 
     def text(links: LinkReport | None) -> str:
