@@ -25,7 +25,7 @@ from .console import (
     report_build,
     usage_error,
 )
-from .models import STANDARD, VARIANTS, Variant
+from .models import LARGE, STANDARD, VARIANTS, Variant
 from .paths import DEFAULT_CONTENT, DEFAULT_OUT, display, quote, quoted
 
 if TYPE_CHECKING:
@@ -64,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
         "--fast",
         action="store_true",
         help="skip rendering: whether each card fits its page and nothing runs off the paper is not checked",
+    )
+    check.add_argument(
+        "--variant",
+        choices=VARIANTS,
+        default="standard",
+        help="render this variant: standard, or large print (what build --variant large makes)",
     )
     watch = commands.add_parser("watch", help="rebuild on every change until Ctrl-C")
     _building(watch)
@@ -174,7 +180,13 @@ def _run(options: argparse.Namespace) -> int:
 
 def _check(options: argparse.Namespace) -> int:
     status = run_check(
-        options.content, options.quiet, options.report, options.strict, options.json, options.fast
+        options.content,
+        options.quiet,
+        options.report,
+        options.strict,
+        options.json,
+        options.fast,
+        options.variant,
     )
     if options.links:
         from .linkcheck import run_links  # here: httpx, which nothing else needs
@@ -297,6 +309,7 @@ def run_check(
     strict: bool = False,
     as_json: bool = False,
     fast: bool = False,
+    variant: Variant = STANDARD,
 ) -> int:
     from . import report as reports
     from .reportformat import format_report, to_json
@@ -306,7 +319,7 @@ def run_check(
     data = verdict.content
     problems = verdict.checked
     if not fast:  # what only rendering tells: rendered in memory, as the build would
-        problems += verdict.rendered()
+        problems += verdict.rendered(variant=variant)
     made = reports.make_report(data) if report or strict or as_json else None
     if made:
         problems += reports.card_problems(made, strict)
@@ -326,7 +339,9 @@ def run_check(
         return CONTENT_ERRORS
     if not quiet or fast:
         warnings = f" ({len(problems)} warning(s))" if problems else ""
-        checked = "checked" if fast else "checked and rendered"
+        checked = (
+            "checked" if fast else "checked and rendered" + (" in large print" if variant == LARGE else "")
+        )
         print(
             f"Content OK: {count} item(s) {checked} in {quote(str(content_dir))}{warnings}{skipped}.",
             file=sys.stderr,

@@ -260,10 +260,12 @@ class _Layout:
 
 
 def _too_long(job: RenderJob, pages: int, overflow: float) -> Problem:
+    one = "does not fit on {most} page: it needs {pages} pages (about {mm} mm too long)"
+    more = "does not fit on {most} pages: it needs {pages} pages (about {mm} mm too long)"
     return Problem.of(
         display(job.source),
         None,
-        "does not fit on {most} page: it needs {pages} pages (about {mm} mm too long)",
+        one if job.max_pages == 1 else more,  # a card in large print may take two
         "shorten the text, or use a smaller illustration",
         most=job.max_pages,
         pages=pages,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from .models import LANGUAGES, Content, Output, Problem
+from .models import LANGUAGES, STANDARD, Content, Output, Problem, Variant
 from .paths import display
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ class Verdict:
 
     content: Content
     _catalogues: dict[str, tuple[Problem, ...]] = field(default_factory=dict, repr=False, compare=False)
-    _rendered: list[tuple[Problem, ...]] = field(default_factory=list, repr=False, compare=False)
+    _rendered: dict[Variant, tuple[Problem, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, root: Path) -> Verdict:
@@ -89,13 +89,13 @@ class Verdict:
         """What ``check --fast`` reports: every layer before rendering, every language."""
         return [*self.content.problems, *self.languages(), *self.review]
 
-    def rendered(self, workers: Workers | None = None) -> tuple[Problem, ...]:
-        """The render layer: the problems of every output a full build would make, found by
-        rendering each in memory (``workers``: the processes to render in; by default this
-        call's own, one per core)."""
-        if not self._rendered:
-            self._rendered.append(_render_layer(self, workers))
-        return self._rendered[0]
+    def rendered(self, workers: Workers | None = None, variant: Variant = STANDARD) -> tuple[Problem, ...]:
+        """The render layer: the problems of every output a full build of ``variant`` would
+        make, found by rendering each in memory (``workers``: the processes to render in; by
+        default this call's own, one per core)."""
+        if variant not in self._rendered:
+            self._rendered[variant] = _render_layer(self, workers, variant)
+        return self._rendered[variant]
 
     def built(self, langs: Iterable[str]) -> list[Problem]:
         """What a build of outputs in ``langs`` reports: the content, and those catalogues."""
@@ -114,13 +114,13 @@ class Verdict:
         return valid and output.lang not in self.untranslated([output.lang])
 
 
-def _render_layer(verdict: Verdict, workers: Workers | None) -> tuple[Problem, ...]:
+def _render_layer(verdict: Verdict, workers: Workers | None, variant: Variant) -> tuple[Problem, ...]:
     import os
 
     from .plan import check_jobs
     from .workers import Lost, Workers
 
-    jobs = check_jobs(verdict)
+    jobs = check_jobs(verdict, variant)
     if not jobs:
         return ()
     own = workers or Workers(min(os.cpu_count() or 1, len(jobs)))

@@ -21,7 +21,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
-from conftest import CONTENT, make_content
+from conftest import CONTENT, make_content, run_cli
 from test_print import _drawn_text_objects  # what belongs to a drawing, as the label-size test reads it
 
 from handouts import qr
@@ -312,3 +312,24 @@ def test_a_qr_block_set_at_the_foot_goes_as_low_as_the_folds_allow() -> None:
     assert qr.fold_shift_mm([(120.0, 154.0)], 100, foot=True) == 100  # 220 to 254 mm: clear
     assert qr.fold_shift_mm([(100.0, 134.0)], 70, foot=True) == pytest.approx(59)  # above the 198 mm fold
     assert qr.fold_shift_mm([(120.0, 154.0)], 100) == pytest.approx(148.5 + 5 - 120)  # the least move
+
+
+def test_check_renders_large_print_as_build_does(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """``check --variant large`` renders what ``build --variant large`` makes, and says the same."""
+    card = LONG_CARD + "".join(f"- Nog een tip {n}: {TIP}\n" for n in range(24))
+    content = make_content(tmp_path, {"metaphors/lang.md": card})
+    where = f"{content / 'metaphors/lang.md'}: error: does not fit on"
+    code, err = run_cli(capfd, "check", "--content", str(content))
+    assert code == 1 and re.search(rf"{re.escape(where)} 1 page: it needs [2-9] pages", err), err
+    code, err = run_cli(capfd, "check", "--content", str(content), "--variant", "large")
+    assert code == 1 and re.search(rf"{re.escape(where)} 2 pages: it needs [3-9] pages", err), err
+    said = re.search(r"does not fit on 2 pages.*", err)
+    assert said is not None
+    out = tmp_path / "dist"
+    code, built = run_cli(
+        capfd, "build", "--content", str(content), "--out", str(out), "--variant", "large", "-q"
+    )
+    assert code == 1 and said.group(0) in built, built
+    assert (
+        not (out / "large/metaphors/lang.pdf").exists() and (out / "large/metaphors/kaart-een.pdf").is_file()
+    )
