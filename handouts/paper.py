@@ -80,8 +80,8 @@ def off_page_problems(document: Any, blame: Callable[..., tuple[str, int | None]
 
 
 OFF_PAGE_HINT = (
-    "a style in content/theme.css that places or sizes text (position, width, margin) may put it "
-    "there; otherwise break up what is too wide"
+    "a style in content/theme.css that places, moves or sizes text (position, transform, width, "
+    "margin) may put it there; otherwise break up what is too wide"
 )
 
 
@@ -100,20 +100,43 @@ Mark = tuple[str, str, Any, tuple[float, float, float, float]]  # what, text, el
 
 
 def _marks(page_box: Any) -> Iterator[Mark]:
-    """What a page prints: each text run, image, and box with a background or border."""
-    from weasyprint.formatting_structure import boxes
+    """What a page prints: each text run, image, and box with a background or border, where it
+    lands on the page (moved, turned or scaled by a CSS ``transform`` as it is drawn)."""
+    from weasyprint.anchors import rectangle_aabb
 
-    for box in page_box.descendants(placeholders=True):
+    for box, matrix in _boxes(page_box, None):
         if box is page_box or box.style["visibility"] != "visible":
             continue
-        if isinstance(box, boxes.TextBox):
-            if box.text.strip() and box.width > 0:  # the font's box of the text, without the leading
-                x, y = box.content_box_x(), box.content_box_y()
-                yield "text", box.text, box.element, (x, y, x + box.width, y + box.height)
-        elif isinstance(box, boxes.ReplacedBox):
-            yield from _painted(box, full=True)
-        elif box.element_tag not in ("html", "body"):
-            yield from _painted(box, full=_has_background(box))
+        for what, text, element, (x0, y0, x1, y1) in _box_marks(box):
+            yield what, text, element, rectangle_aabb(matrix, x0, y0, x1 - x0, y1 - y0)
+
+
+def _boxes(box: Any, matrix: Any) -> Iterator[tuple[Any, Any]]:
+    """A box and its descendants, each with the transform it is drawn with (None: none).
+
+    WeasyPrint keeps each box's own ``transform`` as a matrix (set when the page is made); a
+    box is drawn with its own, then its ancestors', as ``weasyprint.anchors`` composes them."""
+    box = getattr(box, "_box", box)  # an absolutely placed box stands in the tree as a placeholder
+    own = getattr(box, "transformation_matrix", None)
+    if own is not None:
+        matrix = own if matrix is None else own @ matrix
+    yield box, matrix
+    for child in getattr(box, "children", ()):
+        yield from _boxes(child, matrix)
+
+
+def _box_marks(box: Any) -> Iterator[Mark]:
+    """What one box prints, where its layout put it."""
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.TextBox):
+        if box.text.strip() and box.width > 0:  # the font's box of the text, without the leading
+            x, y = box.content_box_x(), box.content_box_y()
+            yield "text", box.text, box.element, (x, y, x + box.width, y + box.height)
+    elif isinstance(box, boxes.ReplacedBox):
+        yield from _painted(box, full=True)
+    elif box.element_tag not in ("html", "body"):
+        yield from _painted(box, full=_has_background(box))
 
 
 def _painted(box: Any, full: bool) -> Iterator[Mark]:

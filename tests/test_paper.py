@@ -91,6 +91,38 @@ def test_text_a_style_places_off_the_page_is_an_error_in_build_and_check(
 
 
 @pytest.mark.parametrize(
+    "style",
+    [
+        ".card h1 { transform: translateX(150mm); }",  # moved sideways
+        ".card h1 { transform: translate(-40mm, -60mm); }",  # up and out of the top
+        ".card h1 { transform: rotate(-90deg); transform-origin: 0 0; }",  # turned up out of the page
+        ".card h1 { transform: scale(6); }",  # grown past both sides
+    ],
+)
+def test_text_a_transform_moves_off_the_page_is_an_error_in_build_and_check(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], style: str
+) -> None:
+    """A ``transform`` moves a box as it is drawn, after layout: the check reads where it lands."""
+    content = make_content(tmp_path, {"theme.css": style + "\n"})
+    where = f"{content / CARD}:{sample_line(CARD, 'title:')}: error: text 'De eerste kaart' runs off the page"
+    code, err = build(capfd, content, tmp_path / "dist")
+    assert code == 1 and where in err and "transform" in err, err
+    assert not (tmp_path / "dist/metaphors/kaart-een.pdf").exists()
+    code, err = check(capfd, content)
+    assert code == 1 and where in err, err
+
+
+def test_a_transform_that_keeps_text_on_the_page_is_fine(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    content = make_content(
+        tmp_path, {"theme.css": ".card h1 { transform: translateX(5mm) rotate(-1deg); }\n"}
+    )
+    code, err = check(capfd, content)
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(
     "address",
     [
         "https://fonts.example/x.woff2",
