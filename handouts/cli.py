@@ -45,32 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "items", nargs="*", metavar="ITEM", help="articles/<slug>, metaphors/<slug>, booklet, or a bare slug"
     )
-    check = commands.add_parser("check", help="validate the content; write nothing")
-    _common(check)
-    check.add_argument("--report", action="store_true", help="print the plain-language and review report")
-    check.add_argument(
-        "--strict", action="store_true", help="cards that miss the plain-language targets are errors"
-    )
-    check.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
-    check.add_argument(
-        "--links",
-        action="store_true",
-        help="also fetch every printed address (QR codes, links); the only command that goes online",
-    )
-    check.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="where --links keeps its result (dist)"
-    )
-    check.add_argument(
-        "--fast",
-        action="store_true",
-        help="skip rendering: whether each card fits its page and nothing runs off the paper is not checked",
-    )
-    check.add_argument(
-        "--variant",
-        choices=VARIANTS,
-        default="standard",
-        help="render this variant: standard, or large print (what build --variant large makes)",
-    )
+    _checking(commands.add_parser("check", help="validate the content; write nothing"))
     watch = commands.add_parser("watch", help="rebuild on every change until Ctrl-C")
     _building(watch)
     serve = commands.add_parser("serve", help="the desk: a local web app to find, personalise and print")
@@ -109,6 +84,34 @@ def _common(sub: argparse.ArgumentParser) -> None:
         help="content folder (default: content)",
     )
     sub.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+
+
+def _checking(check: argparse.ArgumentParser) -> None:
+    _common(check)
+    check.add_argument("--report", action="store_true", help="print the plain-language and review report")
+    check.add_argument(
+        "--strict", action="store_true", help="cards that miss the plain-language targets are errors"
+    )
+    check.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    check.add_argument(
+        "--links",
+        action="store_true",
+        help="also fetch every printed address (QR codes, links); the only command that goes online",
+    )
+    check.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="where --links keeps its result (dist)"
+    )
+    check.add_argument(
+        "--fast",
+        action="store_true",
+        help="skip rendering: whether each card fits its page and nothing runs off the paper is not checked",
+    )
+    check.add_argument(
+        "--variant",
+        choices=VARIANTS,
+        default="standard",
+        help="render this variant: standard, or large print (what build --variant large makes)",
+    )
 
 
 def _building(sub: argparse.ArgumentParser) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PROJECT, make_content
+from conftest import PROJECT, SAMPLE, make_content
 from cups_fixture import Cups
 
 from handouts.cli import main
@@ -35,14 +35,7 @@ VISIBLE_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label"}
 NOT_PROSE = {"code", "pre", "script", "style", "svg"}  # commands, code: not translated
 WORD = re.compile(r"[^\W\d_]{2,}")  # two letters or more: a word a reader reads
 
-PRACTICE = """\
-name: Testpraktijk Kinesitherapie
-phone: 0470/00 00 00
-website: https://www.example.be
-blog_url: https://www.example.be/blog
-booking_url: https://www.example.be/afspraak
-therapists: [Tim Willems, An Peeters]
-"""
+PRACTICE = SAMPLE["practice.yml"] + "therapists: [Tim Willems, An Peeters]\n"
 CARD = """\
 ---
 title: {title}
