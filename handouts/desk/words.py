@@ -32,8 +32,8 @@ class Translations(Protocol):
     def ngettext(self, singular: str, plural: str, n: int) -> str: ...
 
 
-class Dutch:
-    """The source language: every text is its own translation."""
+class AsWritten:
+    """Dutch, the source language: every text is its own translation."""
 
     def gettext(self, message: str) -> str:
         return message
@@ -53,7 +53,7 @@ def current() -> Translations:
         found = current_app.extensions.get(WORDS)
         if found is not None:
             return found
-    return Dutch()
+    return AsWritten()
 
 
 def _(message: str, **values: Any) -> str:
