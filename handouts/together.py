@@ -20,13 +20,6 @@ if TYPE_CHECKING:
 Laid = tuple[Any, list[Problem]]  # a WeasyPrint document, and what is wrong with it
 
 
-def title(titles: list[str]) -> str:
-    """The pack's title: "Samen: Het glas water en 2 andere"."""
-    if len(titles) == 1:
-        return titles[0]
-    return f"Samen: {titles[0]} en {len(titles) - 1} andere"
-
-
 def together(job: RenderJob, first: Any, lay_out: Callable[[RenderJob], Laid]) -> Laid:
     """The document of ``job`` (laid out: ``first``) followed by that of each of ``job.then``,
     each from the front of a new sheet; ``lay_out`` lays out one handout as a build does."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -121,6 +122,83 @@ def test_handouts_printed_together_are_one_tagged_pdfua_document(client: Any, tm
         assert str(document.docinfo.Title) == "Samen: Het glas water en 3 andere"
         headings = _roles(document.Root.StructTreeRoot).count("/H1")
     assert headings == len(PACK)  # every handout's title is in the one structure tree
+
+
+def test_a_pack_with_a_handout_kept_from_its_last_good_pdf_is_one_tagged_document_too(
+    root: Path, tmp_path: Path
+) -> None:
+    """A card whose text has an error prints from its last good PDF: the pack is joined from PDFs,
+    each part's structure tree under one root, and reads back as tagged as the rendered pack."""
+    folder = tmp_path / "pack"
+    shutil.copytree(root, folder)
+    card = folder / "content" / "metaphors" / "oke.md"
+    card.write_text(card.read_text(encoding="utf-8").replace("title:", "titel:", 1), encoding="utf-8")
+    client = desk_client(folder)  # builds: oke.md has an error, its last good PDF is kept
+    answer = client.post("/samen", data={"item": PACK, "datum": "2026-11-30", "naam": NAME})
+    assert answer.status_code == 200
+    pages = [flat(text) for text in page_texts(answer.data)]
+    assert f"Voor {NAME}" in pages[0] and "Oké zijn met rust" in pages[2] and not pages[1].strip()
+    pdf = tmp_path / "samen.pdf"
+    pdf.write_bytes(answer.data)
+    report = validate(str(pdf))
+    assert not [f"{f.rule_id}: {f.message}" for f in report.findings]
+    with pikepdf.open(pdf) as document:
+        assert str(document.Root.Lang) == "nl" and document.Root.MarkInfo.Marked
+        assert document.Root.ViewerPreferences.DisplayDocTitle
+        assert str(document.docinfo.Title) == "Samen: Het glas water en 3 andere"
+        metadata = document.Root.Metadata.read_bytes()
+        assert b"pdfuaid:part" in metadata and b">Samen: Het glas water en 3 andere<" in metadata
+        tree = document.Root.StructTreeRoot
+        assert [str(kid.S) for kid in tree.K] == ["/Document"] * len(PACK)
+        assert _roles(tree).count("/H1") == len(PACK)
+        assert structure_problems(document) == []
+
+
+def structure_problems(document: Any) -> list[str]:
+    """What does not hold together in a tagged PDF: a page with content but no /StructParents,
+    a parent-tree entry whose elements lie on another page, a link whose annotation is not the
+    one its structure element names, an element whose /P is not its parent."""
+    nums = list(document.Root.StructTreeRoot.ParentTree.Nums)
+    parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+    found = []
+    for number, page in enumerate(document.pages, 1):
+        key = page.obj.get("/StructParents")
+        if key is None:
+            contents = page.obj.get("/Contents")
+            streams = (
+                contents
+                if isinstance(contents, pikepdf.Array)
+                else [contents]
+                if contents is not None
+                else []
+            )
+            if any(b"BDC" in stream.read_bytes() for stream in streams):  # tagged content, no tree
+                found.append(f"page {number}: tagged content, no /StructParents")
+            continue
+        for element in parents[int(key)]:
+            if (
+                isinstance(element, pikepdf.Dictionary)
+                and "/Pg" in element
+                and element.Pg.objgen != page.obj.objgen
+            ):
+                found.append(f"page {number}: an element of another page")
+        for annotation in page.obj.get("/Annots", []):
+            link = parents[int(annotation.StructParent)]
+            kids = link.K if isinstance(link.K, pikepdf.Array) else [link.K]
+            named = [kid.Obj.objgen for kid in kids if isinstance(kid, pikepdf.Dictionary) and "/Obj" in kid]
+            if annotation.objgen not in named:
+                found.append(f"page {number}: a link annotation its element does not name")
+
+    def walk(node: Any) -> None:
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []:
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                if kid.P.objgen != node.objgen:
+                    found.append(f"{kid.S}: /P is not its parent")
+                walk(kid)
+
+    walk(document.Root.StructTreeRoot)
+    return found
 
 
 def _roles(node: Any) -> list[str]:

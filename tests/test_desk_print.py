@@ -193,7 +193,7 @@ def test_several_handouts_print_together_with_one_personal_block(cups: Cups, des
     wait_for_state(click_print(result), "afgedrukt")
     job_id, received = new_job(cups.duplex, before)
     attributes = job_attributes(cups, cups.duplex, job_id)
-    assert re.fullmatch(r"De tweede kaart en 1 andere \(versie \w+\)", attributes["job-name"])
+    assert re.fullmatch(r"Samen: De tweede kaart en 1 andere \(versie \w+\)", attributes["job-name"])
     assert attributes["sides"] == "two-sided-long-edge"  # a card, a blank back, a 2-page article
     assert pages(received) == 4 and f"Voor {NAME}" in " ".join(text_of(received).split())
 

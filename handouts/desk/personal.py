@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
@@ -70,6 +69,17 @@ def job(key: str, data: Content, personal: Personal | None) -> RenderJob:
     return dataclasses.replace(plain, html=render_item(item, data, personal))
 
 
+def pack_title(titles: Sequence[str]) -> str:
+    """The title of handouts printed together (the PDF's, the printer list's):
+    "Samen: Het glas water en 2 andere"; one handout keeps its own."""
+    if len(titles) == 1:
+        return titles[0]
+    more = len(titles) - 1
+    return ngettext(
+        "Samen: %(title)s en %(count)s andere", "Samen: %(title)s en %(count)s andere", more, title=titles[0]
+    )
+
+
 def pack_job(keys: Sequence[str], data: Content, personal: Personal, title: str) -> RenderJob:
     """Several handouts as one render job, so one tagged PDF: the first with the personal block,
     the others as built, each from a new sheet (see ``handouts.together``)."""
@@ -102,23 +112,3 @@ def cut_advice(overflow_mm: float, note: str) -> str:
         mm=millimetres,
         advice=advice,
     )
-
-
-def merge(pdfs: Sequence[bytes], title: str) -> bytes:
-    """Several PDFs as one, in order, with neutral metadata (no patient's name); a blank page
-    after one of an odd number of pages, so each starts on a new sheet in duplex.
-
-    Only for a pack that holds a handout printed from its last good PDF (its text has an
-    error): the result is not tagged. Every other pack is one document (``pack_job``).
-    """
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    for number, pdf in enumerate(pdfs):
-        writer.append(io.BytesIO(pdf))
-        if len(writer.pages) % 2 and number < len(pdfs) - 1:
-            writer.add_blank_page()
-    writer.add_metadata({"/Title": title, "/Producer": "handouts"})
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()

@@ -36,11 +36,11 @@ from ..printing import (
 )
 from ..printstate import JobState, JobStatus, PrivacyWarning, job_status, privacy_warnings
 from .catalogue import Entry
-from .personal import record_line
+from .personal import pack_title, record_line
 from .printforms import PersonalPrintForm, PrintFields, PrintForm, SeveralPrintForm
 from .state import current_desk
 from .views import FormError, _chosen, _entry, _items, _print, _therapists, desk, log, wants_json
-from .words import N_, _, ngettext
+from .words import N_, _
 
 CACHE_SECONDS = 30.0  # how long the queues (and what each can do) are reused between requests
 JOB_ID = re.compile(r"[A-Za-z0-9_.@-]{1,127}-[0-9]{1,10}")
@@ -218,12 +218,7 @@ def print_status(job: str) -> Any:
 def _send_personal(form: PersonalPrintForm | SeveralPrintForm, entries: list[Entry]) -> Any:
     """Render the personalised PDF in memory (as "Maak PDF" does) and send it from memory."""
     first = entries[0]
-    others = len(entries) - 1  # the job's name in the printer's list: "Glas water en 2 andere"
-    title = first.title
-    if others:
-        title = ngettext(
-            "%(title)s en %(count)s andere", "%(title)s en %(count)s andere", others, title=title
-        )
+    title = pack_title([e.title for e in entries])  # the job's name in the printer's list
     record: list[str] = []
 
     def plan(queue: Queue, copies: int) -> PrintPlan:

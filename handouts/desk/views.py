@@ -29,7 +29,7 @@ from flask import (
 )
 
 from ..models import Metaphor
-from ..together import title as together_title
+from ..pdfjoin import join
 from . import staff as staff_page
 from .catalogue import Entry
 from .forms import AccessForm, PersonalForm, RebuildForm, SeveralForm
@@ -40,8 +40,8 @@ from .personal import (
     Personal,
     cut_advice,
     job,
-    merge,
     pack_job,
+    pack_title,
     record_line,
     therapists,
 )
@@ -285,7 +285,7 @@ def _print(entries: list[Entry], personal: Personal) -> bytes:
     if not personal_ones:
         raise FormError({"form": _(NOT_PERSONAL)})
     first = personal_ones[0]
-    title = together_title([e.title for e in entries])
+    title = pack_title([e.title for e in entries])
     whole = len(personal_ones) == len(entries) and len(entries) > 1
     render_job = pack_job([e.key for e in entries], content, personal, title) if whole else None
     result = state.render(render_job or job(first.key, content, personal))
@@ -297,7 +297,7 @@ def _print(entries: list[Entry], personal: Personal) -> bytes:
     made = result.outputs[0][1]
     if render_job is not None or len(entries) == 1:
         return made
-    return merge([made if e is first else _file(e.pdf).read_bytes() for e in entries], title)
+    return join([made if e is first else _file(e.pdf).read_bytes() for e in entries], title)
 
 
 def _pdf_response(pdf: bytes, filename: str, record: str) -> Response:
