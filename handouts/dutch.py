@@ -10,6 +10,7 @@ mark it (``lang="en"``) and a test can list what is not translated yet.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,8 @@ def dutch(problem: Problem) -> Dutch:
     params: dict[str, object] = dict(problem.params)
     if "lang" in params:
         params["taal"] = language_name(str(params["lang"]))
+    if isinstance(params.get("reason"), str):  # why an address failed: "the connection was refused"
+        params["reason"] = reason(str(params["reason"]), found)
     message = found.get(problem.template or problem.message)
     hint = found.get(problem.hint_template or problem.hint) if problem.hint else ""
     return Dutch(
@@ -75,6 +78,25 @@ def dutch(problem: Problem) -> Dutch:
         translated=message is not None,
         hint_translated=not problem.hint or hint is not None,
     )
+
+
+REASONS = (  # why an address failed (linkcheck), with a value in it; the others are said whole
+    "no answer within {seconds} s",
+    "its security certificate is not valid ({detail})",
+)
+
+
+def reason(said: str, found: dict[str, str]) -> str:
+    """A link check's reason in Dutch where the catalogue has it ("404 Not Found" stays)."""
+    if said in found:
+        return found[said]
+    for template in REASONS:
+        pattern = re.escape(template).replace(r"\{seconds\}", "(?P<seconds>[0-9.]+)")
+        pattern = pattern.replace(r"\{detail\}", "(?P<detail>.*)")
+        match = re.fullmatch(pattern, said)
+        if match and template in found:
+            return fill(found[template], match.groupdict())
+    return said
 
 
 def untranslated(problems: Iterable[Problem]) -> list[str]:

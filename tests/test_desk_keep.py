@@ -207,14 +207,30 @@ def test_the_staff_page_shows_the_last_link_check(folder: Path) -> None:
         "https://www.example.be/weg", "content/practice.yml", 3, "website", ("booklet",)
     )
     dead = linkcheck.LinkResult(address, "dead", 404, "https://www.example.be/weg", "404 Not Found")
+    unreachable = [  # why an address cannot be reached, as linkcheck says it
+        linkcheck.LinkResult(
+            linkcheck.Address(f"https://{n}.example.be", "content/practice.yml", 4, "blog_url"),
+            "unreachable",
+            reason=r,
+        )
+        for n, r in enumerate(
+            ["no answer within 5 s", "the connection was refused", "its site name is not known (DNS)"]
+        )
+    ]
     when = datetime.datetime(2026, 11, 30, 9, 15, tzinfo=datetime.UTC)
-    linkcheck.save_report(folder / "dist", linkcheck.LinkReport(when, (dead,)))
+    linkcheck.save_report(folder / "dist", linkcheck.LinkReport(when, (dead, *unreachable)))
     html = client.get("/inhoud").get_data(as_text=True)
     shown = text_of(html)
     assert re.search(r"Laatst nagekeken: 30-11-2026 \d\d:15", shown), shown
     assert "website https://www.example.be/weg antwoordt 404 Not Found" in shown, shown
     assert "Tip: de pagina is weg of verhuisd: schrijf het nieuwe adres in 'website'" in shown
     assert "(1 handout(s) met dit adres)" in shown and 'lang="en"' not in html
+    for said in (
+        "geen antwoord binnen 5 s",
+        "de verbinding werd geweigerd",
+        "de naam van de site is onbekend (DNS)",
+    ):
+        assert f"is niet bereikbaar: {said}" in shown, shown
 
 
 # ---------------------------------------------------------------------------- problems as data
