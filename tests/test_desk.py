@@ -346,7 +346,9 @@ def test_search_filters_as_you_type_ignoring_case_and_accents(server: Server, pa
 def test_personalised_card_carries_name_note_and_ticked_tips_on_one_page(server: Server, page: Any) -> None:
     page.goto(server.url + "/")
     page.get_by_role("link", name=re.compile("Het glas water")).click()
-    assert page.get_by_role("heading", name="Het glas water").is_visible()
+    playwright_api.expect(
+        page.get_by_role("heading", name="Het glas water")
+    ).to_be_visible()  # waits for the page
     assert page.locator(".page-list img").count() == 1  # every page as a thumbnail
     page.get_by_label("Naam patiënt").fill(NAME)
     page.get_by_label("Therapeut").select_option("Tim Willems")
@@ -656,7 +658,7 @@ def test_the_access_code_is_asked_once_per_browser(tmp_path: Path, page: Any) ->
         assert page.get_by_role("heading", name="Toegang tot de desk").is_visible()
         page.get_by_label("Toegangscode").fill("fout")
         page.get_by_role("button", name="Binnen").click()
-        assert page.get_by_text("Deze toegangscode klopt niet").is_visible()
+        playwright_api.expect(page.get_by_text("Deze toegangscode klopt niet")).to_be_visible()
         page.get_by_label("Toegangscode").fill("kine-2026-praktijk")
         page.get_by_role("button", name="Binnen").click()
         page.wait_for_url("**/handout/metaphors/glas")
@@ -717,7 +719,9 @@ def test_staff_page_shows_a_broken_file_and_rebuilds(tmp_path: Path, page: Any) 
         page.goto(running.url + "/inhoud")
         assert page.get_by_text("Geen problemen").is_visible()
         page.get_by_role("button", name="Opnieuw bouwen").click()
-        assert page.locator(".status [role=status]").is_visible()  # "asked" or "building now"
+        playwright_api.expect(
+            page.locator(".status [role=status]")
+        ).to_be_visible()  # "asked" or "building now"
         deadline = time.time() + 30
         while time.time() < deadline and "knop Opnieuw bouwen" not in page.locator(".builds").inner_text():
             time.sleep(0.5)

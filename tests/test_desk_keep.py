@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import page_texts
-from test_desk import Server, browser, flat, make_content, page  # noqa: F401 (fixtures)
+from test_desk import Server, browser, flat, make_content, page, playwright_api  # noqa: F401 (fixtures)
 
 from handouts.cli import main
 
@@ -312,7 +312,7 @@ def test_in_the_browser_a_broken_card_is_kept_and_inhoud_says_why(broken_server:
         assert MARK.search(card.locator(".kept").inner_text())
         page.screenshot(path=str(SHOTS / "desk-keep-catalogue.png"), full_page=True)
         card.locator(".entry-link").click()
-        assert page.get_by_role("heading", name="Het glas water", level=1).is_visible()
+        playwright_api.expect(page.get_by_role("heading", name="Het glas water", level=1)).to_be_visible()
         page.screenshot(path=str(SHOTS / "desk-keep-item.png"), full_page=True)
         href = page.get_by_role("link", name="Afdrukken").get_attribute("href")
         response = page.request.get(broken_server.url + href)
