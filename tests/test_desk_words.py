@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 from conftest import PROJECT, SAMPLE, make_content
 from cups_fixture import Cups
+from test_desk import Server, browser, page, playwright_api  # noqa: F401 (fixtures)
+from test_desk import make_content as desk_content
 
 from handouts.cli import main
 
@@ -175,12 +177,12 @@ def outside_brackets(text: str) -> str:
     return "".join(kept)
 
 
-def page_pieces(page: str) -> Iterator[str]:
+def page_pieces(markup: str) -> Iterator[str]:
     """The visible text of a page (and the script's words), each piece outside the brackets."""
     parser = Visible()
-    parser.feed(page)
+    parser.feed(markup)
     pieces = [text for _line, text in parser.found]
-    words = re.search(r"data-words='([^']*)'", page)
+    words = re.search(r"data-words='([^']*)'", markup)
     if words:
         for value in json.loads(html.unescape(words.group(1))).values():
             pieces += list(value.values()) if isinstance(value, dict) else [value]
@@ -274,9 +276,9 @@ PAGES = [
 
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_says_only_translated_words_and_content(desk: Any, path: str) -> None:
-    page = desk.test_client().get(path)
-    assert page.status_code in (200, 404)
-    text = page.get_data(as_text=True)
+    answer = desk.test_client().get(path)
+    assert answer.status_code in (200, 404)
+    text = answer.get_data(as_text=True)
     assert LEFT in text
     assert foreign_words(page_pieces(text), content_data(desk)) == [], path
 
@@ -362,9 +364,9 @@ def test_the_access_page_and_its_lockout_go_through_the_catalogue(tmp_path: Path
 
 
 def test_the_pseudo_check_finds_a_word_outside_the_catalogue() -> None:
-    page = f'<body data-words=\'{{"a": "{LEFT}Goed{RIGHT}"}}\'><h1>{LEFT}Titel{RIGHT}</h1>'
-    page += "<p>Het glas</p><p>Vergeten tekst</p>"
-    assert foreign_words(page_pieces(page), ["Het glas water"]) == ["Vergeten tekst"]
+    markup = f'<body data-words=\'{{"a": "{LEFT}Goed{RIGHT}"}}\'><h1>{LEFT}Titel{RIGHT}</h1>'
+    markup += "<p>Het glas</p><p>Vergeten tekst</p>"
+    assert foreign_words(page_pieces(markup), ["Het glas water"]) == ["Vergeten tekst"]
     assert outside_brackets(f"{LEFT}a {LEFT}b{RIGHT} c{RIGHT} d") == " d"
 
 
@@ -405,3 +407,41 @@ def test_the_desk_words_are_their_own_domain() -> None:
     handout_words = template_messages()
     assert not [where for places in handout_words.values() for where, _line in places if "/desk/" in where]
     assert "Nieuwe patiënt" not in handout_words and "Maak PDF" not in handout_words
+
+
+def test_in_the_browser_the_script_writes_the_words_the_page_gives(tmp_path: Path, page: Any) -> None:  # noqa: F811
+    """The catalogue page, its words swapped for pseudo-translated ones on the way to Chromium:
+    what the script writes (the choice bar, the search count) is those words."""
+    from handouts.desk.words import SCRIPT_WORDS
+
+    words = {
+        name: {"one": f"{LEFT}{text[0]}{RIGHT}", "other": f"{LEFT}{text[1]}{RIGHT}"}
+        if isinstance(text, tuple)
+        else f"{LEFT}{text}{RIGHT}"
+        for name, text in SCRIPT_WORDS.items()
+    }
+    attribute = "data-words='" + html.escape(json.dumps(words), quote=True) + "'"
+    server = Server(desk_content(tmp_path / "content"), tmp_path / "dist")
+
+    def swap(route: Any) -> None:
+        response = route.fetch()
+        body = re.sub(r"data-words='[^']*'", lambda _: attribute, response.text(), count=1)
+        route.fulfill(response=response, body=body)
+
+    try:
+        page.route(re.compile(r".*/(\?.*)?$"), swap)
+        page.goto(server.url + "/")
+        expect = playwright_api.expect
+        expect(page.locator("#gekozen")).to_have_text(
+            f"{LEFT}Kies handouts om ze samen af te drukken.{RIGHT}"
+        )
+        boxes = page.locator('input[name="item"]')
+        boxes.nth(0).check()
+        expect(page.locator("#gekozen")).to_have_text(f"{LEFT}1 handout gekozen.{RIGHT}")
+        boxes.nth(1).check()
+        expect(page.locator("#gekozen")).to_have_text(f"{LEFT}2 handouts gekozen.{RIGHT}")
+        page.locator("#zoeken").fill("glas")
+        expect(page.locator("#aantal")).to_have_text(re.compile(rf"^{LEFT}\d+ handouts? gevonden{RIGHT}$"))
+    finally:
+        page.goto("about:blank")
+        assert server.stop() == 130
