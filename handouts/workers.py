@@ -14,7 +14,9 @@ anywhere else does nothing.
 
 Nor is anything left in the system's temporary folder: WeasyPrint copies the fonts into a
 folder of its own there, which a worker that exits never removes. The workers' temporary
-files go into one private folder, made and removed by the build.
+files go into one private folder, made and removed by the build. A build killed with ``kill -9``
+cannot remove its folder; the folder's name carries the build's process id, and the next build
+removes the folders of builds that no longer run.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from .pdf import RenderJob, RenderResult
 
 PARENT_ENV = "HANDOUTS_BUILD_PID"
+TMP_PREFIX = "handouts-render-"  # + the build's process id + "-" + a random part
 PR_SET_PDEATHSIG = 1
 
 
@@ -68,7 +71,8 @@ class Workers:
             os.environ[PARENT_ENV] = str(os.getpid())
         context.set_forkserver_preload(["handouts.workers", "handouts.pdf", "handouts.engine"])
         forkserver.ensure_running()
-        self.tmp = tempfile.mkdtemp(prefix="handouts-render-")
+        remove_stale_folders()
+        self.tmp = tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-")
         self.pool = ProcessPoolExecutor(
             self.count, mp_context=context, initializer=_start_worker, initargs=(self.tmp,)
         )
@@ -113,6 +117,36 @@ class Workers:
             yield result
         if broken:
             self.stop()
+
+
+def remove_stale_folders() -> None:
+    """Remove the workers' folders of builds that no longer run (killed with ``kill -9``), ours only."""
+    root = tempfile.gettempdir()
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return
+    for name in names:
+        pid = name.removeprefix(TMP_PREFIX).split("-", 1)[0]
+        if not name.startswith(TMP_PREFIX) or not pid.isdecimal():
+            continue
+        path = os.path.join(root, name)
+        try:
+            if os.lstat(path).st_uid != os.getuid() or _running(int(pid)):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: it runs
+        return True
+    return True
 
 
 def _start_worker(tmp: str) -> None:

@@ -721,12 +721,16 @@ def test_kill_9_of_the_build_leaves_no_process_behind_and_a_pipe_ends(tiny: Path
     for number in range(6):  # enough work that the kill lands while the workers render
         (tiny / f"metaphors/kaart-{number}.md").write_text(CARD, encoding="utf-8")
     command = [sys.executable, "build.py", "build", "--content", str(tiny), "--out", str(tmp_path / "out")]
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    environment = {**os.environ, "TMPDIR": str(temporary)}
     process = subprocess.Popen(
         [*command, "--jobs", "2"],
         cwd=PROJECT,
         stdout=subprocess.PIPE,  # as `build | tee log`: the pipe must end when the build is killed
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        env=environment,
     )
     try:
         deadline = time.monotonic() + 60
@@ -743,6 +747,15 @@ def test_kill_9_of_the_build_leaves_no_process_behind_and_a_pipe_ends(tiny: Path
         while _processes_in(process.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _processes_in(process.pid) == [], "processes of the killed build remain"
+
+        # The killed build could not remove its workers' folder (WeasyPrint's copies of the fonts);
+        # the next build does. (Python's own fork-server socket folder, pymp-*, stays: not ours.)
+        def ours() -> list[str]:
+            return sorted(p.name for p in temporary.iterdir() if p.name.startswith("handouts-"))
+
+        assert [name.startswith(f"handouts-render-{process.pid}-") for name in ours()] == [True], ours()
+        again = subprocess.run([*command, "--jobs", "2", "-q"], cwd=PROJECT, env=environment, check=False)
+        assert again.returncode == 0 and ours() == []
     finally:
         for pid in _processes_in(process.pid):
             os.kill(pid, signal.SIGKILL)
