@@ -134,10 +134,14 @@ def test_a_pack_with_a_handout_kept_from_its_last_good_pdf_is_one_tagged_documen
     card = folder / "content" / "metaphors" / "oke.md"
     card.write_text(card.read_text(encoding="utf-8").replace("title:", "titel:", 1), encoding="utf-8")
     client = desk_client(folder)  # builds: oke.md has an error, its last good PDF is kept
+    started = time.time() - 2
     answer = client.post("/samen", data={"item": PACK, "datum": "2026-11-30", "naam": NAME})
     assert answer.status_code == 200
     pages = [flat(text) for text in page_texts(answer.data)]
     assert f"Voor {NAME}" in pages[0] and "Oké zijn met rust" in pages[2] and not pages[1].strip()
+    needles = [NAME.split()[1].encode(encoding) for encoding in ("utf-8", "utf-16-le", "utf-16-be")]
+    written = files_written_since({folder, Path(tempfile.gettempdir())}, started)
+    assert not [p for p in written if contains(p, needles)]  # joined in memory: the name is nowhere
     pdf = tmp_path / "samen.pdf"
     pdf.write_bytes(answer.data)
     report = validate(str(pdf))
