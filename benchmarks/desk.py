@@ -28,18 +28,17 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import http.cookiejar
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from deskrun import session, start_server
 
 PROJECT = Path(__file__).resolve().parent.parent
 CARD = "metaphors/glas-water"
@@ -61,13 +60,8 @@ class Client:
 
     def __init__(self, base: str, key: str) -> None:
         self.url = f"{base}/handout/{key}"
-        cookies = urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        self.opener = urllib.request.build_opener(cookies)
-        with self.opener.open(self.url) as response:
-            html = response.read().decode()
-        token = re.search(r'name="csrf_token" value="([^"]+)"', html)
-        assert token, "no CSRF token on the page"
-        fields = [("csrf_token", token.group(1)), ("naam", "Jan Peeters"), ("notitie", NOTE)]
+        self.opener, token = session(self.url)
+        fields = [("csrf_token", token), ("naam", "Jan Peeters"), ("notitie", NOTE)]
         if key.startswith("metaphors/"):
             fields += [("tip", "0"), ("tip", "1")]
         self.body = urllib.parse.urlencode(fields).encode()
@@ -86,18 +80,6 @@ def timed_get(url: str) -> float:
     with urllib.request.urlopen(url) as response:
         response.read()
     return time.perf_counter() - started
-
-
-def start_server(out: Path) -> tuple[subprocess.Popen[str], str]:
-    command = [sys.executable, str(PROJECT / "build.py"), "serve", "--port", "0", "--out", str(out)]
-    process = subprocess.Popen(command, cwd=PROJECT, stderr=subprocess.PIPE, text=True)
-    assert process.stderr is not None
-    for line in process.stderr:
-        found = re.search(r"desk: (http://\S+?)/ ", line)
-        if found:
-            threading.Thread(target=lambda: [None for _ in process.stderr or ()], daemon=True).start()
-            return process, found.group(1)
-    raise SystemExit("the desk did not start")
 
 
 def one_client(base: str, key: str, count: int) -> list[float]:

@@ -26,15 +26,12 @@ Target: a personalised card queued within a second. Progress goes to stderr, the
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -43,6 +40,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT / "tests"))
 from cups_fixture import Printer, _add_queue, _start_cupsd, _start_printer, _system_bus_and_avahi, tool  # noqa: E402
+from deskrun import session, start_server  # noqa: E402
 
 CARD = "metaphors/glas-water"
 NOTE = "Wandel elke dag een kwartier, ook als het wat pijn doet."
@@ -69,13 +67,7 @@ class Client:
 
     def __init__(self, base: str, page: str) -> None:
         self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
-        with self.opener.open(base + page) as response:
-            token = re.search(r'name="csrf_token" value="([^"]+)"', response.read().decode())
-        assert token, "no CSRF token on the page"
-        self.token = token.group(1)
+        self.opener, self.token = session(base + page)
 
     def print(self, action: str, fields: list[tuple[str, str]]) -> tuple[float, str]:
         """POST the print form; the seconds until the job's id came back, and its status URL."""
@@ -106,18 +98,6 @@ class Client:
                 assert state["state"] == "printed", state
                 return time.perf_counter() - started
             time.sleep(0.05)
-
-
-def start_desk(out: Path) -> tuple[subprocess.Popen[str], str]:
-    command = [sys.executable, str(PROJECT / "build.py"), "serve", "--port", "0", "--out", str(out)]
-    process = subprocess.Popen(command, cwd=PROJECT, stderr=subprocess.PIPE, text=True)
-    assert process.stderr is not None
-    for line in process.stderr:
-        found = re.search(r"desk: (http://\S+?)/ ", line)
-        if found:
-            threading.Thread(target=lambda: [None for _ in process.stderr or ()], daemon=True).start()
-            return process, found.group(1)
-    raise SystemExit("the desk did not start")
 
 
 def desk_rows(base: str, jobs: int) -> list[tuple[str, list[float], list[float]]]:
@@ -182,7 +162,7 @@ def main() -> None:
             _add_queue(sock, printer)
             subprocess.run([tool("lpadmin"), "-d", "Kantoor"], check=True)
             say("starting the desk (first build not timed) ...")
-            desk, base = start_desk(root / "dist")
+            desk, base = start_server(root / "dist")
             try:
                 rows = desk_rows(base, n) + lp_rows(root / "dist", n)
             finally:
