@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .i18n import LOCALE
+from .linkcheck import BAD_CERTIFICATE, NO_ANSWER
 from .models import Problem, fill
 
 CATALOGUE = LOCALE / "nl" / "LC_MESSAGES" / "problems.po"
@@ -80,10 +81,7 @@ def dutch(problem: Problem) -> Dutch:
     )
 
 
-REASONS = (  # why an address failed (linkcheck), with a value in it; the others are said whole
-    "no answer within {seconds} s",
-    "its security certificate is not valid ({detail})",
-)
+REASONS = (NO_ANSWER, BAD_CERTIFICATE)  # why an address failed, with a value in it (linkcheck)
 
 
 def reason(said: str, found: dict[str, str]) -> str:

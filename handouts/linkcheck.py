@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from . import __version__
 from .frontmatter import Collector, parse_mapping, shorten, split_front_matter
-from .models import BOOKLET, Article, Content, Output, Problem, Said
+from .models import BOOKLET, Article, Content, Output, Problem, Said, fill
 from .paths import display
 
 RESULT_FILE = ".links.json"  # in the output folder: the last check, for the desk
@@ -34,6 +34,12 @@ STATES = ("ok", "dead", "unreachable", "redirected")
 URL_RE = re.compile(r"""https?://[^\s<>()\[\]{}"'`]+""")
 TRAILING = ".,;:!?*_"  # punctuation after an address in a sentence, or Markdown emphasis
 TEXT_LINK = "link in the text"
+# Why an address cannot be reached (the desk says these in Dutch: handouts/dutch.py)
+NO_ANSWER = "no answer within {seconds} s"
+LOOP = "redirects in a loop"
+UNKNOWN_NAME = "its site name is not known (DNS)"
+REFUSED = "the connection was refused"
+BAD_CERTIFICATE = "its security certificate is not valid ({detail})"
 
 
 @dataclass(frozen=True)
@@ -201,9 +207,9 @@ def _fetch(client: Any, url: str, timeout: float) -> LinkResult:
             with client.stream("GET", url) as streamed:  # the status is enough: no body read
                 response = streamed
     except httpx.TimeoutException:
-        return LinkResult(blank, "unreachable", reason=f"no answer within {timeout:g} s")
+        return LinkResult(blank, "unreachable", reason=fill(NO_ANSWER, {"seconds": f"{timeout:g}"}))
     except httpx.TooManyRedirects:
-        return LinkResult(blank, "unreachable", reason="redirects in a loop")
+        return LinkResult(blank, "unreachable", reason=LOOP)
     except (httpx.HTTPError, httpx.InvalidURL, ValueError, OSError) as exc:
         return LinkResult(blank, "unreachable", reason=_connect_reason(exc))
     return _classify(blank, response)
@@ -238,11 +244,11 @@ def _connect_reason(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     lowered = text.lower()
     if "name or service not known" in lowered or "nodename" in lowered or "getaddrinfo" in lowered:
-        return "its site name is not known (DNS)"
+        return UNKNOWN_NAME
     if "refused" in lowered:
-        return "the connection was refused"
+        return REFUSED
     if "certificate" in lowered:
-        return f"its security certificate is not valid ({shorten(text, 80)})"
+        return fill(BAD_CERTIFICATE, {"detail": shorten(text, 80)})
     return shorten(text, 100)
 
 
